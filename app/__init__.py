@@ -1,0 +1,181 @@
+"""create_app(): the one place that wires WriteCareNotes together."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+
+from flask import Flask, g, request
+from flask_appbuilder import AppBuilder
+from flask_babel import lazy_gettext as _l
+
+from config import Config, load_config
+
+log = logging.getLogger(__name__)
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def create_app(config: Config | str | None = None, **overrides) -> Flask:
+    if config is None or isinstance(config, str):
+        config = load_config(config)
+    app = Flask(
+        __name__,
+        instance_path=str(_instance_path()),
+        static_folder="static",
+        template_folder="templates",
+    )
+    app.config.from_object(config)
+    app.config.update(overrides)
+
+    from app.extensions import csrf, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(_root() / "migrations"), render_as_batch=True, compare_type=True
+    )
+    # CSRF before AppBuilder: without it, FAB's GET /<view>/delete/<pk> would delete rows.
+    csrf.init_app(app)
+    _init_request_context(app)
+
+    with app.app_context():
+        _import_models()
+        appbuilder = AppBuilder(update_perms=app.config.get("FAB_UPDATE_PERMS", False))
+        appbuilder.init_app(app, db.session)
+        app.appbuilder = appbuilder
+        _register_views(appbuilder)
+        _register_apis(app, appbuilder, csrf)
+
+    from app.security import record_permission_denials
+
+    record_permission_denials(app)
+    _register_cli(app)
+
+    from app.ops import ops
+
+    app.register_blueprint(ops)
+    csrf.exempt(ops)
+    return app
+
+
+def _root():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent
+
+
+def _instance_path():
+    from config import INSTANCE_DIR
+
+    return INSTANCE_DIR
+
+
+def _import_models() -> None:
+    """Import every models module so the mappers exist before views are built."""
+    import app.audit  # noqa: F401
+    import app.homes.models  # noqa: F401
+    import app.security  # noqa: F401
+    import forms.store.sql  # noqa: F401
+
+
+def _init_request_context(app: Flask) -> None:
+    from app import audit
+
+    @app.before_request
+    def _request_id():
+        given = request.headers.get("X-Request-Id", "")
+        g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+
+    @app.after_request
+    def _send_request_id(response):
+        if g.get("request_id"):
+            response.headers["X-Request-Id"] = g.request_id
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    audit.set_context_resolver(_audit_context)
+
+    @app.context_processor
+    def _home_switcher():
+        from app.tenancy import acting_user, current_home_id, homes_of
+
+        user = acting_user()
+        if user is None:
+            return {}
+        homes = homes_of(user)
+        current = current_home_id()
+        return {"home_switcher": {
+            "homes": homes,
+            "current": next((h for h in homes if h.id == current), None),
+        }}
+
+
+def _audit_context():
+    """Who and where, for the audit trail, from the request being served."""
+    from flask import has_request_context
+
+    if not has_request_context():
+        return None
+    from app.tenancy import acting_user
+
+    user = acting_user()
+    return {
+        "actor_id": getattr(user, "id", None),
+        "actor_name": getattr(user, "username", None) or "anonymous",
+        "request_id": g.get("request_id"),
+        "client_addr": request.remote_addr,
+    }
+
+
+def _register_views(appbuilder: AppBuilder) -> None:
+    from app.audit_views import register_audit_views
+    from app.homes import views as homes
+    from app.views import HomeSwitchView
+
+    appbuilder.add_view(
+        homes.CareHomeView, "Care homes", label=_l("Care homes"), icon="fa-home",
+        category="Homes", category_label=_l("Homes"), category_icon="fa-building",
+    )
+    appbuilder.add_view(homes.UnitView, "Units", label=_l("Units"), icon="fa-sitemap", category="Homes")
+    appbuilder.add_view(homes.RoomView, "Rooms", label=_l("Rooms"), icon="fa-door-open", category="Homes")
+    appbuilder.add_view(homes.BedView, "Beds", label=_l("Beds"), icon="fa-bed", category="Homes")
+    appbuilder.add_view(
+        homes.OrganisationView, "Organisations", label=_l("Organisations"), icon="fa-globe",
+        category="Homes",
+    )
+    appbuilder.add_view_no_menu(HomeSwitchView)
+    register_audit_views(appbuilder)
+
+
+def _register_apis(app: Flask, appbuilder: AppBuilder, csrf) -> None:
+    from app.homes import api as homes_api
+
+    for api in (
+        homes_api.OrganisationApi,
+        homes_api.CareHomeApi,
+        homes_api.UnitApi,
+        homes_api.RoomApi,
+        homes_api.BedApi,
+    ):
+        appbuilder.add_api(api)
+    # REST calls authenticate with a JWT bearer token or the session; the session path is
+    # protected by SameSite=Lax cookies and JSON-only bodies, so the CSRF token is not required.
+    for blueprint in app.blueprints.values():
+        if (blueprint.url_prefix or "").startswith("/api/"):
+            csrf.exempt(blueprint)
+
+
+def _register_cli(app: Flask) -> None:
+    from app.audit import audit_cli
+    from app.cli import demo_cli, setup_command
+    from app.crypto import keys_cli
+    from forms.cli import forms_cli
+
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(keys_cli)
+    app.cli.add_command(forms_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(setup_command)

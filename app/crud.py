@@ -1,0 +1,195 @@
+"""Base classes every domain's browser views and REST APIs use.
+
+They close Flask-AppBuilder's known gaps once, for every model: junk primary keys are a 404,
+not a 500; rule and uniqueness failures come back naming the field; a related id that does not
+exist (or is in another home) is refused instead of inserted; deleting a row still in use is
+refused with a reason; list pages have a bounded page size; permissions use the matrix's
+read/write/delete per resource (`app.permissions`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_appbuilder import ModelRestApi, ModelView
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Integer, UniqueConstraint, func, inspect, select
+from sqlalchemy.exc import IntegrityError
+
+from app.exceptions import DomainError
+from app.permissions import METHOD_PERMISSIONS
+
+MAX_PAGE_SIZE = 100
+MAX_INT = 2**31 - 1
+
+
+class CareInterface(SQLAInterface):
+    """SQLAInterface that answers "not found" for primary keys of the wrong type or size."""
+
+    def get(self, id: Any, filters=None, select_columns=None, outer_default_load: bool = False):
+        pk_col = self.obj.__mapper__.primary_key[0]
+        if isinstance(pk_col.type, Integer):
+            try:
+                id = int(str(id))
+            except (TypeError, ValueError):
+                return None
+            if not 0 < id <= MAX_INT:
+                return None
+        return super().get(id, filters, select_columns, outer_default_load)
+
+
+# ---------------------------------------------------------------------------------------------
+# Generic record rules
+
+
+def check_unique(session, item) -> None:
+    """Refuse a row that would break one of its model's unique constraints, naming the field."""
+    mapper = inspect(type(item))
+    table = mapper.local_table
+    groups: list[list] = [[c] for c in table.columns if c.unique]
+    groups += [list(c.columns) for c in table.constraints if isinstance(c, UniqueConstraint)]
+    pk_cols = list(mapper.primary_key)
+    errors: dict[str, list[str]] = {}
+    for columns in groups:
+        values = {}
+        for column in columns:
+            prop = mapper.get_property_by_column(column)
+            values[column] = getattr(item, prop.key)
+        if any(v is None for v in values.values()):
+            continue
+        query = select(func.count()).select_from(table)
+        for column, value in values.items():
+            query = query.where(column == value)
+        for pk in pk_cols:
+            own = getattr(item, mapper.get_property_by_column(pk).key)
+            if own is not None:
+                query = query.where(pk != own)
+        with session.no_autoflush:
+            taken = session.execute(query.execution_options(skip_home_scope=True)).scalar()
+        if taken:
+            field = mapper.get_property_by_column(columns[-1]).key
+            shown = ", ".join(str(v) for v in values.values())
+            errors.setdefault(field.removesuffix("_id"), []).append(
+                str(_l("%(value)s is already used; choose another.", value=shown))
+            )
+    if errors:
+        raise DomainError(errors)
+
+
+def check_unused(session, item) -> None:
+    """Refuse to delete a row that other rows still point at, saying what uses it."""
+    mapper = inspect(type(item))
+    table = mapper.local_table
+    pk_value = mapper.primary_key_from_instance(item)[0]
+    uses = []
+    for other in mapper.registry.mappers:
+        other_table = other.local_table
+        for fk in other_table.foreign_keys:
+            if fk.column.table is not table:
+                continue
+            query = select(func.count()).select_from(other_table).where(fk.parent == pk_value)
+            count = session.execute(query.execution_options(skip_home_scope=True)).scalar()
+            if count:
+                uses.append(f"{count} {other_table.name.replace('_', ' ')}")
+    if uses:
+        raise DomainError(
+            str(_l("%(record)s is still in use (%(uses)s); it cannot be deleted.",
+                   record=str(item), uses=", ".join(sorted(set(uses)))))
+        )
+
+
+def integrity_message(error: IntegrityError) -> DomainError:
+    text = str(getattr(error, "orig", error)).splitlines()[0]
+    return DomainError(str(_l("This change conflicts with other records: %(detail)s", detail=text)))
+
+
+def flush_checked(session) -> None:
+    """Flush now so rule failures surface here, as a DomainError, with nothing saved."""
+    try:
+        session.flush()
+    except DomainError:
+        session.rollback()
+        raise
+    except IntegrityError as error:
+        session.rollback()
+        raise integrity_message(error) from None
+
+
+def refuse_unknown_related(session, item) -> None:
+    """A related id that does not exist must not become a new row (marshmallow-sqlalchemy trap)."""
+    state = inspect(item)
+    errors = {}
+    for rel in state.mapper.relationships:
+        value = state.dict.get(rel.key)
+        if value is None:
+            continue
+        values = value if isinstance(value, (list, set, tuple)) else [value]
+        for related in values:
+            if related is not None and not inspect(related).persistent:
+                errors[rel.key] = [str(_l("No such record in your homes."))]
+    if errors:
+        raise DomainError(errors)
+
+
+class RecordRules:
+    """pre_add / pre_update / pre_delete shared by views and APIs."""
+
+    def pre_add(self, item):
+        session = self.datamodel.session
+        refuse_unknown_related(session, item)
+        check_unique(session, item)
+        session.add(item)
+        flush_checked(session)
+
+    def pre_update(self, item):
+        session = self.datamodel.session
+        refuse_unknown_related(session, item)
+        check_unique(session, item)
+        flush_checked(session)
+
+    def pre_delete(self, item):
+        session = self.datamodel.session
+        check_unused(session, item)
+        session.delete(item)
+        flush_checked(session)
+
+
+class CareModelView(RecordRules, ModelView):
+    """A browser CRUD view. Set `class_permission_name` to its resource in the matrix."""
+
+    method_permission_name = METHOD_PERMISSIONS
+    page_size = 25
+
+    def _get_list_widget(self, *args, page_size=None, **kwargs):
+        page_size = min(page_size or self.page_size, MAX_PAGE_SIZE)
+        return super()._get_list_widget(*args, page_size=page_size, **kwargs)
+
+
+class CareModelApi(RecordRules, ModelRestApi):
+    """A REST API under /api/v1/. Rule failures are 4xx with the fields named."""
+
+    method_permission_name = METHOD_PERMISSIONS
+    allow_browser_login = True
+    page_size = 25
+
+    def _domain_response(self, error: DomainError):
+        return self.response(error.status_code, message=error.errors)
+
+    def post_headless(self):
+        try:
+            return super().post_headless()
+        except DomainError as error:
+            return self._domain_response(error)
+
+    def put_headless(self, pk):
+        try:
+            return super().put_headless(pk)
+        except DomainError as error:
+            return self._domain_response(error)
+
+    def delete_headless(self, pk):
+        try:
+            return super().delete_headless(pk)
+        except DomainError as error:
+            return self._domain_response(error)

@@ -1,0 +1,65 @@
+"""REST APIs for organisations, homes, units, rooms and beds, under /api/v1/."""
+
+from __future__ import annotations
+
+from app.crud import CareInterface, CareModelApi
+from app.homes.models import Bed, CareHome, Organisation, Room, Unit
+from app.homes.views import HomeRules
+
+
+class OrganisationApi(CareModelApi):
+    resource_name = "organisations"
+    datamodel = CareInterface(Organisation)
+    class_permission_name = "Organisations"
+    list_columns = show_columns = ["id", "name", "cqc_provider_id", "address", "phone", "email"]
+    add_columns = edit_columns = ["name", "cqc_provider_id", "address", "phone", "email"]
+
+
+class CareHomeApi(HomeRules, CareModelApi):
+    resource_name = "care-homes"
+    datamodel = CareInterface(CareHome)
+    class_permission_name = "Care homes"
+    list_columns = [
+        "id", "name", "organisation.id", "regulator", "cqc_location_id", "service_type",
+        "registered_places", "town", "postcode", "active",
+    ]
+    show_columns = [
+        "id", "name", "organisation.id", "organisation.name", "regulator", "cqc_location_id",
+        "service_type", "registered_places", "address_line_1", "address_line_2", "town",
+        "county", "postcode", "phone", "email", "emergency_access_notes", "active",
+    ]
+    add_columns = edit_columns = [
+        "organisation", "name", "regulator", "cqc_location_id", "service_type",
+        "registered_places", "address_line_1", "address_line_2", "town", "county", "postcode",
+        "phone", "email", "emergency_access_notes", "active",
+    ]
+    order_columns = ["name", "town", "registered_places"]
+
+
+class UnitApi(CareModelApi):
+    resource_name = "units"
+    datamodel = CareInterface(Unit)
+    class_permission_name = "Units"
+    list_columns = show_columns = ["id", "home.id", "home.name", "name", "floor", "description"]
+    add_columns = edit_columns = ["home", "name", "floor", "description"]
+    order_columns = ["name", "floor"]
+
+
+class RoomApi(CareModelApi):
+    resource_name = "rooms"
+    datamodel = CareInterface(Room)
+    class_permission_name = "Rooms"
+    list_columns = show_columns = ["id", "home.id", "unit.id", "unit.name", "number", "en_suite", "notes"]
+    add_columns = edit_columns = ["unit", "number", "en_suite", "notes"]
+    order_columns = ["number"]
+
+
+class BedApi(HomeRules, CareModelApi):
+    resource_name = "beds"
+    datamodel = CareInterface(Bed)
+    class_permission_name = "Beds"
+    list_columns = show_columns = [
+        "id", "home.id", "room.id", "room.number", "label", "status", "out_of_service_reason",
+    ]
+    add_columns = edit_columns = ["room", "label", "status", "out_of_service_reason"]
+    order_columns = ["label", "status"]

@@ -1,0 +1,149 @@
+"""Organisation -> CareHome -> Unit -> Room -> Bed."""
+
+from __future__ import annotations
+
+import enum
+
+from flask_appbuilder import Model
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import mapped_column, relationship
+
+from app.crypto import EncryptedText
+from app.tenancy import HomeOwnedMixin
+
+
+def str_enum(enum_cls, name):
+    return Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        length=32,
+        validate_strings=True,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class ServiceType(str, enum.Enum):
+    residential = "residential"
+    nursing = "nursing"
+    residential_and_nursing = "residential_and_nursing"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Regulator(str, enum.Enum):
+    cqc = "CQC"
+    ciw = "CIW"
+    care_inspectorate = "Care Inspectorate"
+    rqia = "RQIA"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class BedStatus(str, enum.Enum):
+    available = "available"
+    occupied = "occupied"
+    out_of_service = "out_of_service"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Organisation(Model):
+    """A care-home group (provider)."""
+
+    __tablename__ = "organisation"
+
+    id = mapped_column(Integer, primary_key=True)
+    name = mapped_column(String(200), nullable=False, unique=True)
+    cqc_provider_id = mapped_column(String(20), unique=True)
+    address = mapped_column(Text)
+    phone = mapped_column(String(40))
+    email = mapped_column(String(200))
+
+    homes = relationship("CareHome", back_populates="organisation")
+
+    def __repr__(self) -> str:
+        return self.name or ""
+
+
+class CareHome(Model):
+    """A registered location. Its own id is its home scope."""
+
+    __tablename__ = "care_home"
+
+    id = mapped_column(Integer, primary_key=True)
+    organisation_id = mapped_column(ForeignKey("organisation.id", ondelete="RESTRICT"), nullable=False)
+    name = mapped_column(String(200), nullable=False, unique=True)
+    regulator = mapped_column(str_enum(Regulator, "regulator"), nullable=False, default=Regulator.cqc)
+    cqc_location_id = mapped_column(String(20), unique=True)
+    service_type = mapped_column(str_enum(ServiceType, "service_type"), nullable=False)
+    registered_places = mapped_column(Integer, nullable=False)
+    address_line_1 = mapped_column(String(200), nullable=False)
+    address_line_2 = mapped_column(String(200))
+    town = mapped_column(String(100), nullable=False)
+    county = mapped_column(String(100))
+    postcode = mapped_column(String(10), nullable=False)
+    phone = mapped_column(String(40))
+    email = mapped_column(String(200))
+    # Key-safe and alarm codes for out-of-hours staff: encrypted at rest, never in the audit trail.
+    emergency_access_notes = mapped_column(EncryptedText)
+    active = mapped_column(Boolean, nullable=False, default=True)
+
+    organisation = relationship("Organisation", back_populates="homes")
+
+    def __repr__(self) -> str:
+        return self.name or ""
+
+
+class Unit(HomeOwnedMixin, Model):
+    """A floor or wing of a home, e.g. "Dementia unit"."""
+
+    __tablename__ = "unit"
+    __table_args__ = (UniqueConstraint("home_id", "name", name="uq_unit_home_name"),)
+
+    id = mapped_column(Integer, primary_key=True)
+    name = mapped_column(String(100), nullable=False)
+    floor = mapped_column(String(40))
+    description = mapped_column(Text)
+
+    rooms = relationship("Room", back_populates="unit")
+
+    def __repr__(self) -> str:
+        return self.name or ""
+
+
+class Room(HomeOwnedMixin, Model):
+    __tablename__ = "room"
+    __table_args__ = (UniqueConstraint("home_id", "number", name="uq_room_home_number"),)
+
+    id = mapped_column(Integer, primary_key=True)
+    unit_id = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), nullable=False, index=True)
+    number = mapped_column(String(20), nullable=False)
+    en_suite = mapped_column(Boolean, nullable=False, default=False)
+    notes = mapped_column(Text)
+
+    unit = relationship("Unit", back_populates="rooms")
+    beds = relationship("Bed", back_populates="room")
+
+    def __repr__(self) -> str:
+        return f"Room {self.number}" if self.number else ""
+
+
+class Bed(HomeOwnedMixin, Model):
+    __tablename__ = "bed"
+    __table_args__ = (UniqueConstraint("room_id", "label", name="uq_bed_room_label"),)
+
+    id = mapped_column(Integer, primary_key=True)
+    room_id = mapped_column(ForeignKey("room.id", ondelete="RESTRICT"), nullable=False, index=True)
+    label = mapped_column(String(20), nullable=False, default="A")
+    status = mapped_column(str_enum(BedStatus, "bed_status"), nullable=False, default=BedStatus.available)
+    out_of_service_reason = mapped_column(String(200))
+
+    room = relationship("Room", back_populates="beds")
+
+    def __repr__(self) -> str:
+        room = self.room.number if self.room is not None else "?"
+        return f"Room {room} bed {self.label}"

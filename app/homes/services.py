@@ -1,0 +1,58 @@
+"""Rules for homes, units, rooms and beds."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+
+from app.exceptions import DomainError
+from app.homes.models import BedStatus, CareHome
+
+# A UK postcode (BS 7666 shape, GIR 0AA included), spaces optional.
+POSTCODE = re.compile(r"^(GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})$")
+# CQC location ids look like 1-123456789 (a "1-" and 9 to 11 digits).
+CQC_LOCATION_ID = re.compile(r"^1-\d{9,11}$")
+
+
+def normalise_postcode(value: str | None) -> str | None:
+    if not value:
+        return value
+    compact = re.sub(r"\s+", "", value).upper()
+    return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
+
+
+def check_care_home(home: CareHome) -> None:
+    """Validate a home's registration details, reporting every problem together."""
+    errors: dict[str, list[str]] = {}
+    home.postcode = normalise_postcode(home.postcode)
+    if home.postcode and not POSTCODE.match(home.postcode):
+        errors["postcode"] = [str(_l("Enter a UK postcode, such as CF10 1AA."))]
+    if home.cqc_location_id:
+        home.cqc_location_id = home.cqc_location_id.strip()
+        if not CQC_LOCATION_ID.match(home.cqc_location_id):
+            errors["cqc_location_id"] = [
+                str(_l("A CQC location ID looks like 1-123456789."))
+            ]
+    if home.registered_places is not None and not 1 <= home.registered_places <= 1000:
+        errors["registered_places"] = [str(_l("Registered places must be between 1 and 1000."))]
+    if errors:
+        raise DomainError(errors)
+
+
+def check_bed(bed, status_before: str | None) -> None:
+    """Bed status follows stays: only a stay makes a bed occupied or frees it."""
+    status = getattr(bed.status, "value", bed.status)
+    before = getattr(status_before, "value", status_before)
+    if status == BedStatus.occupied.value and before != BedStatus.occupied.value:
+        raise DomainError(
+            {"status": [str(_l("A bed becomes occupied by admitting a resident to it."))]}
+        )
+    if before == BedStatus.occupied.value and status != BedStatus.occupied.value:
+        raise DomainError(
+            {"status": [str(_l("This bed is occupied; discharge or move the resident first."))]}
+        )
+    if status == BedStatus.out_of_service.value and not (bed.out_of_service_reason or "").strip():
+        raise DomainError(
+            {"out_of_service_reason": [str(_l("Say why the bed is out of service."))]}
+        )

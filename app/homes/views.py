@@ -1,0 +1,138 @@
+"""Browser views for organisations, homes, units, rooms and beds."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect
+
+from app.crud import CareInterface, CareModelView
+from app.homes import services
+from app.homes.models import Bed, CareHome, Organisation, Room, Unit
+
+
+class HomeRules:
+    """Domain checks shared by the browser view and the REST API of each model."""
+
+    def check(self, item):
+        if isinstance(item, CareHome):
+            services.check_care_home(item)
+        elif isinstance(item, Bed):
+            history = inspect(item).attrs.status.history
+            before = history.deleted[0] if history.deleted else (
+                None if item.id is None else item.status
+            )
+            services.check_bed(item, before)
+
+    def pre_add(self, item):
+        self.check(item)
+        super().pre_add(item)
+
+    def pre_update(self, item):
+        self.check(item)
+        super().pre_update(item)
+
+
+LABELS = {
+    "organisation": _l("Organisation"),
+    "name": _l("Name"),
+    "regulator": _l("Regulator"),
+    "cqc_location_id": _l("CQC location ID"),
+    "cqc_provider_id": _l("CQC provider ID"),
+    "service_type": _l("Service type"),
+    "registered_places": _l("Registered places"),
+    "address_line_1": _l("Address line 1"),
+    "address_line_2": _l("Address line 2"),
+    "town": _l("Town"),
+    "county": _l("County"),
+    "postcode": _l("Postcode"),
+    "phone": _l("Phone"),
+    "email": _l("Email"),
+    "address": _l("Address"),
+    "emergency_access_notes": _l("Emergency access notes"),
+    "active": _l("Active"),
+    "home": _l("Home"),
+    "floor": _l("Floor"),
+    "description": _l("Description"),
+    "unit": _l("Unit"),
+    "number": _l("Room number"),
+    "en_suite": _l("En suite"),
+    "notes": _l("Notes"),
+    "room": _l("Room"),
+    "label": _l("Bed"),
+    "status": _l("Status"),
+    "out_of_service_reason": _l("Out-of-service reason"),
+}
+
+
+class OrganisationView(CareModelView):
+    datamodel = CareInterface(Organisation)
+    class_permission_name = "Organisations"
+    list_title = show_title = add_title = edit_title = _l("Organisations")
+    list_columns = ["name", "cqc_provider_id", "phone", "email"]
+    add_columns = edit_columns = show_columns = ["name", "cqc_provider_id", "address", "phone", "email"]
+    search_columns = ["name", "cqc_provider_id"]
+    label_columns = LABELS
+
+
+class CareHomeView(HomeRules, CareModelView):
+    datamodel = CareInterface(CareHome)
+    class_permission_name = "Care homes"
+    list_title = show_title = add_title = edit_title = _l("Care homes")
+    list_columns = ["name", "service_type", "registered_places", "cqc_location_id", "town", "active"]
+    add_columns = edit_columns = [
+        "organisation", "name", "regulator", "cqc_location_id", "service_type",
+        "registered_places", "address_line_1", "address_line_2", "town", "county", "postcode",
+        "phone", "email", "emergency_access_notes", "active",
+    ]
+    show_fieldsets = [
+        (_l("Registration"), {"fields": [
+            "name", "organisation", "regulator", "cqc_location_id", "service_type",
+            "registered_places", "active",
+        ]}),
+        (_l("Contact"), {"fields": [
+            "address_line_1", "address_line_2", "town", "county", "postcode", "phone", "email",
+        ]}),
+        (_l("Out of hours"), {"fields": ["emergency_access_notes"]}),
+    ]
+    search_columns = ["name", "service_type", "town", "postcode", "cqc_location_id", "active"]
+    label_columns = LABELS
+    description_columns = {
+        "emergency_access_notes": _l("Key-safe and alarm codes for out-of-hours staff. Stored encrypted."),
+        "registered_places": _l("The number of places on the home's registration."),
+    }
+    base_order = ("name", "asc")
+
+
+class UnitView(CareModelView):
+    datamodel = CareInterface(Unit)
+    class_permission_name = "Units"
+    list_title = show_title = add_title = edit_title = _l("Units")
+    list_columns = ["name", "home", "floor"]
+    add_columns = edit_columns = ["home", "name", "floor", "description"]
+    show_columns = ["home", "name", "floor", "description", "rooms"]
+    search_columns = ["home", "name", "floor"]
+    label_columns = {**LABELS, "rooms": _l("Rooms")}
+    base_order = ("name", "asc")
+
+
+class RoomView(CareModelView):
+    datamodel = CareInterface(Room)
+    class_permission_name = "Rooms"
+    list_title = show_title = add_title = edit_title = _l("Rooms")
+    list_columns = ["number", "unit", "home", "en_suite"]
+    add_columns = edit_columns = ["unit", "number", "en_suite", "notes"]
+    show_columns = ["home", "unit", "number", "en_suite", "notes", "beds"]
+    search_columns = ["home", "unit", "number", "en_suite"]
+    label_columns = {**LABELS, "beds": _l("Beds")}
+    base_order = ("number", "asc")
+
+
+class BedView(HomeRules, CareModelView):
+    datamodel = CareInterface(Bed)
+    class_permission_name = "Beds"
+    list_title = show_title = add_title = edit_title = _l("Beds")
+    list_columns = ["room", "label", "status", "home"]
+    add_columns = edit_columns = ["room", "label", "status", "out_of_service_reason"]
+    show_columns = ["home", "room", "label", "status", "out_of_service_reason"]
+    search_columns = ["home", "room", "status"]
+    label_columns = LABELS

@@ -1,0 +1,110 @@
+"""The permission matrix: which role may do what, in one readable table.
+
+Each resource is one Flask-AppBuilder permission namespace shared by its browser view and its
+REST API (`class_permission_name`), with three permissions: read, write (add and edit) and
+delete. "r", "w" and "d" in the matrix grant them; read also shows the resource's menu item.
+
+The matrix is synced on start (`sync_roles`): a built-in role is created with exactly these
+permissions, and reset to them whenever its row in this table changes. Between changes an
+administrator may adjust built-in roles and create new ones in Security > Roles; start-up leaves
+those adjustments alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+# Resource -> menu category it appears under.
+RESOURCES = {
+    "Organisations": "Homes",
+    "Care homes": "Homes",
+    "Units": "Homes",
+    "Rooms": "Homes",
+    "Beds": "Homes",
+    "Audit trail": "Audit trail",
+}
+
+# Every signed-in role may switch home, see its own profile and change its own password.
+EVERYONE = [
+    ("can_switch", "HomeSwitchView"),
+    ("can_userinfo", "UserDBModelView"),
+    ("resetmypassword", "UserDBModelView"),
+    ("can_this_form_get", "ResetMyPasswordView"),
+    ("can_this_form_post", "ResetMyPasswordView"),
+    ("can_this_form_get", "UserInfoEditView"),
+    ("can_this_form_post", "UserInfoEditView"),
+    ("userinfoedit", "UserDBModelView"),
+]
+
+ROLE_NAMES = [
+    "Administrator",
+    "Home Manager",
+    "Nurse",
+    "Senior Carer",
+    "Carer",
+    "Office",
+    "Finance",
+    "HR",
+    "Auditor",
+    "Family",
+]
+
+# The Administrator role is Flask-AppBuilder's admin role: every permission, always.
+MATRIX: dict[str, dict[str, str]] = {
+    "Home Manager": {
+        "Organisations": "r", "Care homes": "rw", "Units": "rwd", "Rooms": "rwd", "Beds": "rwd",
+        "Audit trail": "r",
+    },
+    "Nurse": {"Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r"},
+    "Senior Carer": {"Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r"},
+    "Carer": {"Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r"},
+    "Office": {"Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "rw"},
+    "Finance": {"Organisations": "r", "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r"},
+    "HR": {"Care homes": "r"},
+    "Auditor": {
+        "Organisations": "r", "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r",
+        "Audit trail": "r",
+    },
+    "Family": {},
+}
+
+LETTERS = {"r": "can_read", "w": "can_write", "d": "can_delete"}
+
+# Method -> permission, for every method Flask-AppBuilder exposes on a ModelView or ModelRestApi.
+METHOD_PERMISSIONS = {
+    # browser views
+    "list": "read", "show": "read", "download": "read",
+    "add": "write", "edit": "write", "action": "write", "action_post": "write",
+    "delete": "delete",
+    "api": "read", "api_read": "read", "api_get": "read", "api_readvalues": "read",
+    "api_column_add": "write", "api_column_edit": "write",
+    "api_create": "write", "api_update": "write", "api_delete": "delete",
+    # REST APIs
+    "get_list": "read", "get": "read", "info": "read",
+    "post": "write", "put": "write", "bulk_delete": "delete",
+}
+
+
+def role_permissions(role: str) -> set[tuple[str, str]]:
+    """(permission, view or menu) pairs the matrix gives a role."""
+    if role not in MATRIX:
+        return set()
+    wanted: set[tuple[str, str]] = set(EVERYONE)
+    for resource, letters in MATRIX[role].items():
+        for letter in letters:
+            wanted.add((LETTERS[letter], resource))
+        if "r" in letters:
+            wanted.add(("menu_access", menu_label(resource)))
+            wanted.add(("menu_access", RESOURCES[resource]))
+    return wanted
+
+
+def menu_label(resource: str) -> str:
+    """The menu item of a resource is named after it (Flask-AppBuilder checks menu_access by name)."""
+    return resource
+
+
+def matrix_hash(role: str) -> str:
+    payload = json.dumps(sorted(role_permissions(role)), separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()

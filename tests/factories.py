@@ -1,0 +1,120 @@
+"""Seeded test world and small factories (`make_home(**overrides)` ...)."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.audit import acting_as
+from app.extensions import db
+from app.homes.models import Bed, BedStatus, CareHome, Organisation, Regulator, Room, ServiceType, Unit
+from app.permissions import ROLE_NAMES
+
+PASSWORD = "Test-password-1!"
+
+ROLE_USERS = {
+    "Administrator": "admin",
+    "Home Manager": "manager",
+    "Nurse": "nurse",
+    "Senior Carer": "senior",
+    "Carer": "carer",
+    "Office": "office",
+    "Finance": "finance",
+    "HR": "hr",
+    "Auditor": "auditor",
+    "Family": "family",
+}
+
+
+def make_home(name: str, organisation: Organisation, **overrides) -> CareHome:
+    values = {
+        "name": name,
+        "organisation": organisation,
+        "regulator": Regulator.cqc,
+        "service_type": ServiceType.residential,
+        "registered_places": 20,
+        "address_line_1": "1 High Street",
+        "town": "Bristol",
+        "postcode": "BS1 4DJ",
+        "active": True,
+    }
+    values.update(overrides)
+    home = CareHome(**values)
+    db.session.add(home)
+    db.session.flush()
+    return home
+
+
+def make_unit(home: CareHome, name: str = "Ground floor") -> Unit:
+    unit = Unit(home_id=home.id, name=name)
+    db.session.add(unit)
+    db.session.flush()
+    return unit
+
+
+def make_room(unit: Unit, number: str = "1") -> Room:
+    room = Room(home_id=unit.home_id, unit=unit, number=number)
+    db.session.add(room)
+    db.session.flush()
+    return room
+
+
+def make_bed(room: Room, label: str = "A", status: BedStatus = BedStatus.available) -> Bed:
+    bed = Bed(home_id=room.home_id, room=room, label=label, status=status)
+    db.session.add(bed)
+    db.session.flush()
+    return bed
+
+
+def make_user(username: str, role: str, homes=(), all_homes: bool = False):
+    sm = current_app.appbuilder.sm
+    user = sm.add_user(
+        username=username, first_name=username.title(), last_name="Tester",
+        email=f"{username}@test.example", role=sm.find_role(role), password=PASSWORD,
+    )
+    assert user, f"could not create {username}"
+    user.all_homes = all_homes
+    user.homes = list(homes)
+    db.session.flush()
+    return user
+
+
+def seed_world() -> None:
+    """Two homes, A and B, each with a unit, room and bed; a user of home A for every role."""
+    with acting_as(None, "test seed"):
+        group = Organisation(name="Test Care Group")
+        db.session.add(group)
+        home_a = make_home("Alder House", group, cqc_location_id="1-100000001")
+        home_b = make_home(
+            "Birch Court", group, cqc_location_id="1-100000002", service_type=ServiceType.nursing,
+            emergency_access_notes="Key safe code 4321",
+        )
+        for home in (home_a, home_b):
+            unit = make_unit(home, f"{home.name} unit")
+            room = make_room(unit, "1")
+            make_bed(room, "A")
+        for role in ROLE_NAMES:
+            username = ROLE_USERS[role]
+            group_wide = role in ("Administrator", "Auditor")
+            make_user(username, role, homes=[] if group_wide else [home_a], all_homes=group_wide)
+        make_user("manager.b", "Home Manager", homes=[home_b])
+        make_user("manager.ab", "Home Manager", homes=[home_a, home_b])
+        db.session.commit()
+
+
+class World:
+    """Look up the seeded rows by name (unscoped: tests need to see both homes)."""
+
+    def __init__(self):
+        def one(model, **by):
+            query = select(model).filter_by(**by).execution_options(skip_home_scope=True)
+            return db.session.scalars(query).one()
+
+        self.home_a = one(CareHome, name="Alder House")
+        self.home_b = one(CareHome, name="Birch Court")
+        self.unit_a = one(Unit, home_id=self.home_a.id)
+        self.unit_b = one(Unit, home_id=self.home_b.id)
+        self.room_a = one(Room, home_id=self.home_a.id)
+        self.room_b = one(Room, home_id=self.home_b.id)
+        self.bed_a = one(Bed, home_id=self.home_a.id)
+        self.bed_b = one(Bed, home_id=self.home_b.id)
