@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from typing import Iterable
+from collections.abc import Iterable
 
 from flask import g, has_request_context, session
 from flask_babel import lazy_gettext as _l

@@ -23,32 +23,23 @@ def str_enum(enum_cls, name):
     )
 
 
-class ServiceType(str, enum.Enum):
+class ServiceType(enum.StrEnum):
     residential = "residential"
     nursing = "nursing"
     residential_and_nursing = "residential_and_nursing"
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class Regulator(str, enum.Enum):
+class Regulator(enum.StrEnum):
     cqc = "CQC"
     ciw = "CIW"
     care_inspectorate = "Care Inspectorate"
     rqia = "RQIA"
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class BedStatus(str, enum.Enum):
+class BedStatus(enum.StrEnum):
     available = "available"
     occupied = "occupied"
     out_of_service = "out_of_service"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class Organisation(Model):
