@@ -28,21 +28,22 @@ import hashlib
 import json
 import math
 import uuid
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import click
 from flask.cli import AppGroup
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, DateTime, Index, Integer, LargeBinary, String, event, inspect, select
+from sqlalchemy import JSON, Connection, DateTime, Index, Integer, LargeBinary, String, event, inspect, select
 from sqlalchemy.orm import Session, mapped_column
 from sqlalchemy.orm.base import NO_VALUE
 
 GENESIS_HASH = "0" * 64
 SYSTEM_ACTOR = "system"
-# pg_advisory_xact_lock key taken by every audit writer ("WCN audit" as a number).
-PG_LOCK_KEY = 0x57434E_4155444954 & 0x7FFFFFFFFFFFFFFF
+# The pg_advisory_xact_lock key every audit writer takes: b"WCNaudit" read as a signed bigint.
+PG_LOCK_KEY = int.from_bytes(b"WCNaudit", "big")
 
 # Columns of FAB's User that change on every sign-in; a sign-in is recorded as its own event.
 USER_NOISE_COLUMNS = frozenset({"last_login", "login_count", "fail_login_count", "changed_on"})
@@ -181,8 +182,8 @@ def json_safe(value: Any) -> Any:
 
 def _utc_text(value: dt.datetime) -> str:
     if value.tzinfo is None:  # SQLite hands back the UTC wall time it was given
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def canonical_json(fields: Mapping[str, Any]) -> str:
@@ -259,25 +260,53 @@ def record_event(
 
     With a session, the event joins that session's transaction. Without one it commits in its own
     short transaction on `engine` (default: the app's `db.engine`), so it survives a request that
-    rolls back. On SQLite that needs the request's own write transaction to be finished first.
+    rolls back; except when the app's current session already holds the writers' lock (it wrote
+    audited changes it has not committed yet): waiting for it would wait forever, so the event
+    joins that transaction instead.
     """
     ctx = current_context()
     if actor_id is not None or actor_name is not None:
         same = actor_id is not None and actor_id == ctx["actor_id"]
         ctx["actor_name"] = actor_name or (ctx["actor_name"] if same else f"#{actor_id}")
         ctx["actor_id"] = actor_id
-    ev = _new_event(
-        action, entity, entity_id, changes, home_id, ctx, dt.datetime.now(dt.timezone.utc)
-    )
+    ev = _new_event(action, entity, entity_id, changes, home_id, ctx, dt.datetime.now(dt.UTC))
     if session is not None:
-        connection = session.connection(bind_arguments={"mapper": AuditEvent.__mapper__})
-        return _append(connection, [ev])[0]["id"]
+        return _append(_connection_of(session), [ev])[0]["id"]
     if engine is None:
         from app.extensions import db
 
         engine = db.engine
+        busy = _app_session_holding_lock(db)
+        if busy is not None:
+            return _append(busy, [ev])[0]["id"]
     with engine.begin() as connection:
         return _append(connection, [ev])[0]["id"]
+
+
+def _connection_of(session: Session):
+    return session.connection(bind_arguments={"mapper": AuditEvent.__mapper__})
+
+
+def _app_session_holding_lock(db):
+    """The connection of this app context's session, if its open transaction holds the lock."""
+    if not db.session.registry.has():
+        return None
+    session = db.session()
+    if session.in_transaction():
+        connection = _connection_of(session)
+    elif isinstance(session.bind, Connection) and session.bind.in_transaction():
+        connection = session.bind  # a session joined to an outer transaction (tests)
+    else:
+        return None
+    if connection.dialect.name == "postgresql":
+        hi, lo = divmod(PG_LOCK_KEY, 1 << 32)
+        return connection if connection.exec_driver_sql(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            f" AND pid = pg_backend_pid() AND classid = {hi} AND objid = {lo} AND objsubid = 1)"
+        ).scalar() else None
+    if connection.dialect.name == "sqlite":
+        return connection if connection.connection.dbapi_connection.in_transaction else None
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -322,7 +351,8 @@ def _plan(mapper) -> _Plan:
             rel.key for rel in mapper.relationships
             if rel.secondary is not None and rel.uselist and not rel.viewonly
         )
-        plan = _plans[mapper] = _Plan(cls.__name__, pk_keys, columns, collections)
+        entity = "User" if issubclass(cls, User) else cls.__name__  # the app's CareUser is a User
+        plan = _plans[mapper] = _Plan(entity, pk_keys, columns, collections)
     return plan
 
 
@@ -422,10 +452,10 @@ def _fetch_unloaded_old_values(session, obj, state, plan: _Plan) -> dict[str, An
         return {}
     cls = state.mapper.class_
     query = select(*[getattr(cls, key) for key in missing]).where(
-        *[getattr(cls, key) == value for key, value in zip(plan.pk_keys, state.identity)]
+        *[getattr(cls, key) == value for key, value in zip(plan.pk_keys, state.identity, strict=True)]
     )
     row = session.execute(query.execution_options(skip_home_scope=True)).first()
-    return dict(zip(missing, row)) if row is not None else {}
+    return dict(zip(missing, row, strict=True)) if row is not None else {}
 
 
 @event.listens_for(Session, "before_flush")
@@ -479,7 +509,7 @@ def _write_after_flush(session, flush_context):
     if not found:
         return
     ctx = current_context()
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     events = [
         _new_event(
             action, _plan(inspect(obj).mapper).entity, entity_id, changes,
@@ -487,7 +517,7 @@ def _write_after_flush(session, flush_context):
         )
         for obj, action, entity_id, changes, values in found
     ]
-    _append(session.connection(bind_arguments={"mapper": AuditEvent.__mapper__}), events)
+    _append(_connection_of(session), events)
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -531,9 +561,9 @@ class VerifyResult:
 def verify_chain(session: Session, batch_size: int = 1000) -> VerifyResult:
     """Walk every event in id order; report the first changed, removed or inserted one."""
     table = AuditEvent.__table__
-    connection = session.connection(bind_arguments={"mapper": AuditEvent.__mapper__})
-    result = connection.execution_options(yield_per=batch_size).execute(
-        select(table).order_by(table.c.id)
+    connection = _connection_of(session)
+    result = connection.execute(
+        select(table).order_by(table.c.id), execution_options={"yield_per": batch_size}
     )
     count = 0
     prev_hash, prev_id, hash_before_prev = GENESIS_HASH, None, None
