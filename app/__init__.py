@@ -32,6 +32,8 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
     from app.extensions import csrf, db, migrate
 
     db.init_app(app)
+    with app.app_context():
+        _configure_sqlite(db.engine)
     migrate.init_app(
         app, db, directory=str(_root() / "migrations"), render_as_batch=True, compare_type=True
     )
@@ -57,6 +59,25 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
     app.register_blueprint(ops)
     csrf.exempt(ops)
     return app
+
+
+def _configure_sqlite(engine) -> None:
+    """SQLite: enforce foreign keys, and let SQLAlchemy manage transactions so savepoints work."""
+    if engine.dialect.name != "sqlite":
+        return
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN")
 
 
 def _root():

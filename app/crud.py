@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.exceptions import DomainError
 from app.permissions import METHOD_PERMISSIONS
+from app.tenancy import assign_home
 
 MAX_PAGE_SIZE = 100
 MAX_INT = 2**31 - 1
@@ -126,7 +127,7 @@ def refuse_unknown_related(session, item) -> None:
             continue
         values = value if isinstance(value, (list, set, tuple)) else [value]
         for related in values:
-            if related is not None and not inspect(related).persistent:
+            if related is not None and not inspect(related).has_identity:
                 errors[rel.key] = [str(_l("No such record in your homes."))]
     if errors:
         raise DomainError(errors)
@@ -138,6 +139,8 @@ class RecordRules:
     def pre_add(self, item):
         session = self.datamodel.session
         refuse_unknown_related(session, item)
+        with session.no_autoflush:
+            assign_home(session, item)
         check_unique(session, item)
         session.add(item)
         flush_checked(session)
@@ -172,6 +175,16 @@ class CareModelApi(RecordRules, ModelRestApi):
     method_permission_name = METHOD_PERMISSIONS
     allow_browser_login = True
     page_size = 25
+
+    def _init_model_schemas(self) -> None:
+        super()._init_model_schemas()
+        # A field the database fills (a default, or the home from the parent row or the user's
+        # current home) need not be sent.
+        columns = self.datamodel.obj.__table__.columns
+        for name, field in self.add_model_schema.fields.items():
+            column = columns.get(name)
+            if name == "home" or (column is not None and column.default is not None):
+                field.required = False
 
     def _domain_response(self, error: DomainError):
         return self.response(error.status_code, message=error.errors)

@@ -248,22 +248,30 @@ def _check_parents(session, obj, scope: frozenset[int] | None) -> None:
                 )
 
 
+def assign_home(session, obj, scope: frozenset[int] | None = None) -> None:
+    """Check a row's links, and give a new home-owned row its home: from the row it hangs off
+    (a room's unit), else the user's current home."""
+    if isinstance(obj, HomeOwnedMixin) or isinstance(obj, _care_home_model()):
+        _check_parents(session, obj, current_scope() if scope is None else scope)
+    if not isinstance(obj, HomeOwnedMixin):
+        return
+    if obj.home_id is None and obj.home is not None:
+        obj.home_id = obj.home.id
+    if obj.home_id is None:
+        home = current_home_id()
+        if home is None:
+            raise HomeScopeError({"home": [str(_l("Choose the home this record belongs to."))]})
+        obj.home_id = home
+
+
 @event.listens_for(Session, "before_flush")
 def _guard_writes(session, flush_context, instances):
     scope = current_scope()
     CareHome = _care_home_model()
     for obj in list(session.new) + list(session.dirty):
-        if isinstance(obj, HomeOwnedMixin) or isinstance(obj, CareHome):
-            _check_parents(session, obj, scope)
+        assign_home(session, obj, scope)
         if not isinstance(obj, HomeOwnedMixin):
             continue
-        if obj.home_id is None and obj.home is not None:
-            obj.home_id = obj.home.id
-        if obj.home_id is None:
-            home = current_home_id()
-            if home is None:
-                raise HomeScopeError({"home": [str(_l("Choose the home this record belongs to."))]})
-            obj.home_id = home
         if scope is not None:
             before = inspect(obj).attrs.home_id.history.deleted
             homes = {obj.home_id, *[h for h in before if h is not None]}

@@ -11,7 +11,11 @@ from __future__ import annotations
 import os
 
 import pytest
+from flask.globals import app_ctx
+from flask.testing import FlaskClient
 from sqlalchemy import text
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.util import ScopedRegistry
 
 PASSWORD = "Test-password-1!"
 
@@ -26,15 +30,21 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def _app_ctx_id() -> int:
+    return id(app_ctx._get_current_object())
+
+
 @pytest.fixture(scope="session")
-def app():
+def app(tmp_path_factory):
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgresql"):
         _reset_postgres(url)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     from app import create_app
     from app.cli import ensure_roles, sync_permissions, upgrade_schema
 
-    application = create_app("test")
+    application = create_app("test", SQLALCHEMY_DATABASE_URI=url)
     with application.app_context():
         upgrade_schema()
         sync_permissions()
@@ -53,25 +63,36 @@ def db_session(app):
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()
-        original = db.session
-        session = db._make_scoped_session(
-            {"bind": connection, "binds": {}, "join_transaction_mode": "create_savepoint"}
+        connection.name = connection.dialect.name  # FAB asks get_bind().name, an Engine attribute
+        # Every holder of db.session (FAB's views and schemas too) gets sessions bound to this
+        # connection: a plain SQLAlchemy session, since Flask-SQLAlchemy's would pick the engine.
+        original = db.session.registry
+        db.session.registry = ScopedRegistry(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint"), _app_ctx_id
         )
-        db.session = session
-        app.appbuilder._session = session
-        app.appbuilder.sm.__dict__.pop("session", None)
+        app.extensions["audit_bind"] = connection
         try:
-            yield session
+            yield db.session
         finally:
-            session.remove()
-            db.session = original
-            app.appbuilder._session = original
+            db.session.remove()
+            db.session.registry = original
+            app.extensions.pop("audit_bind", None)
             outer.rollback()
             connection.close()
 
 
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context (and so its own `g` and session), as in production,
+    even though the test itself holds one open to use db.session."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture()
 def client(app, db_session):
+    app.test_client_class = FreshContextClient
     return app.test_client()
 
 
