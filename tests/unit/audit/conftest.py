@@ -7,6 +7,7 @@ database never see these tables.
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import uuid
 
@@ -38,19 +39,18 @@ def flask_app():
         yield application
 
 
-@pytest.fixture()
-def engine_options(tmp_path):
-    """(url, engine options) of a fresh, empty database for one test."""
+@contextlib.contextmanager
+def fresh_database(directory):
+    """(url, engine options) of a new, empty database; dropped afterwards on PostgreSQL."""
     if not ON_POSTGRES:
-        yield f"sqlite:///{tmp_path / 'audit.db'}", {}, None
+        yield f"sqlite:///{directory / 'audit.db'}", {}
         return
     schema = f"audit_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(DATABASE_URL)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    options = {"connect_args": {"options": f"-csearch_path={schema} -clock_timeout=10000"}}
     try:
-        yield DATABASE_URL, options, schema
+        yield DATABASE_URL, {"connect_args": {"options": f"-csearch_path={schema} -clock_timeout=10000"}}
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
@@ -58,8 +58,14 @@ def engine_options(tmp_path):
 
 
 @pytest.fixture()
+def engine_options(tmp_path):
+    with fresh_database(tmp_path) as url_and_options:
+        yield url_and_options
+
+
+@pytest.fixture()
 def engine(flask_app, engine_options):
-    url, options, _schema = engine_options
+    url, options = engine_options
     eng = create_engine(url, **options)
     Model.metadata.create_all(eng, tables=[Model.metadata.tables[name] for name in TABLES])
     yield eng

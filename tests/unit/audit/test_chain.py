@@ -171,7 +171,7 @@ def test_writers_in_parallel_keep_one_chain(engine, session):
 
 @pytest.fixture()
 def cli_app(engine_options, engine):
-    url, options, _schema = engine_options
+    url, options = engine_options
     application = flask.Flask("audit_cli_test")
     application.config.update(
         FIELD_ENCRYPTION_KEYS=flask.current_app.config["FIELD_ENCRYPTION_KEYS"],
