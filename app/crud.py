@@ -162,6 +162,14 @@ class CareModelView(RecordRules, ModelView):
     """A browser CRUD view. Set `class_permission_name` to its resource in the matrix."""
 
     method_permission_name = METHOD_PERMISSIONS
+    # Not registered: FAB's legacy JSON endpoints (the REST APIs under /api/v1/ replace them), file
+    # downloads (no file columns) and bulk actions (none defined; FAB's action routes 500 on an
+    # unknown action name). A view that defines actions adds "action" and "action_post" back.
+    exclude_route_methods = {
+        "download", "action", "action_post",
+        "api", "api_read", "api_get", "api_create", "api_update", "api_delete",
+        "api_column_add", "api_column_edit", "api_readvalues",
+    }
     page_size = 25
 
     def _get_list_widget(self, *args, page_size=None, **kwargs):

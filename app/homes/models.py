@@ -19,7 +19,6 @@ def str_enum(enum_cls, name):
         native_enum=False,
         length=32,
         validate_strings=True,
-        values_callable=lambda e: [m.value for m in e],
     )
 
 

@@ -230,7 +230,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('regulator', sa.Enum('CQC', 'CIW', 'Care Inspectorate', 'RQIA', name='regulator', native_enum=False, length=32), nullable=False),
+    sa.Column('regulator', sa.Enum('cqc', 'ciw', 'care_inspectorate', 'rqia', name='regulator', native_enum=False, length=32), nullable=False),
     sa.Column('cqc_location_id', sa.String(length=20), nullable=True),
     sa.Column('service_type', sa.Enum('residential', 'nursing', 'residential_and_nursing', name='service_type', native_enum=False, length=32), nullable=False),
     sa.Column('registered_places', sa.Integer(), nullable=False),
