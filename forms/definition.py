@@ -257,7 +257,7 @@ def parse_definition(source: str | bytes | Path | Mapping[str, Any]) -> dict:
             raw = jsonio.loads(source, max_depth=MAX_DEFINITION_DEPTH)
         else:
             jsonio.check_value(source, max_depth=MAX_DEFINITION_DEPTH)
-            raw = json.loads(jsonio.canonical_dumps(source))
+            raw = json.loads(jsonio.dumps(source))
     except (jsonio.JsonInputError, TypeError, ValueError) as exc:
         raise DefinitionError([Issue("malformed_json", str(exc))]) from None
     if not isinstance(raw, dict):

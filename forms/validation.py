@@ -92,9 +92,9 @@ def _is_unanswered(value: Any) -> bool:
         return True
     if isinstance(value, str):
         return value.strip() == ""
-    if isinstance(value, (list, dict)):
+    if isinstance(value, dict):
         return len(value) == 0
-    return False
+    return False  # an empty list is an answer: "none of these" / "no entries"
 
 
 def _schema_error(result: Validated, key: str, error: jsonschema.ValidationError, locale: str | None) -> None:
