@@ -331,16 +331,15 @@ _plans: dict[Any, _Plan] = {}
 
 
 def _column_kind(cls, key: str, column) -> str:
-    audit = column.info.get("audit") if hasattr(column, "info") else None
+    """"secret" (record only that it changed), "ignore" (bookkeeping) or "value"."""
+    audit = getattr(column, "info", {}).get("audit")
     if audit in ("secret", "ignore"):
         return audit
     if getattr(column.type, "encrypted", False) or isinstance(column.type, LargeBinary):
         return "secret"
     if key in SECRET_COLUMN_NAMES:
         return "secret"
-    if issubclass(cls, User) and key in USER_NOISE_COLUMNS:
-        return "ignore"
-    return "value"
+    return "ignore" if issubclass(cls, User) and key in USER_NOISE_COLUMNS else "value"
 
 
 def _plan(mapper) -> _Plan:
@@ -396,16 +395,17 @@ def _pair(kind: str, old: Any, new: Any) -> dict[str, Any]:
     return {"old": json_safe(old), "new": json_safe(new)}
 
 
-def _insert_changes(state, plan: _Plan) -> dict[str, Any]:
+def _row_changes(values: Mapping[str, Any], plan: _Plan, inserted: bool) -> dict[str, Any]:
+    """Every field of an inserted row as new values, or of a deleted row as old values."""
     changes = {}
     for key, kind in plan.columns:
-        value = state.dict.get(key)
+        value = values.get(key)
         if value is not None and kind != "ignore":
-            changes[key] = _pair(kind, None, value)
+            changes[key] = _pair(kind, None, value) if inserted else _pair(kind, value, None)
     for key in plan.collections:
-        ids = _ids(state.dict.get(key))
+        ids = _ids(values.get(key))
         if ids:
-            changes[key] = {"old": [], "new": ids}
+            changes[key] = {"old": [], "new": ids} if inserted else {"old": ids, "new": []}
     return changes
 
 
@@ -431,24 +431,11 @@ def _update_changes(state, plan: _Plan, fetched: Mapping[str, Any]) -> dict[str,
     return changes
 
 
-def _delete_changes(values: Mapping[str, Any], plan: _Plan) -> dict[str, Any]:
-    changes = {}
-    for key, kind in plan.columns:
-        value = values.get(key)
-        if value is not None and kind != "ignore":
-            changes[key] = _pair(kind, value, None)
-    for key in plan.collections:
-        ids = _ids(values.get(key))
-        if ids:
-            changes[key] = {"old": ids, "new": []}
-    return changes
-
-
 # ---------------------------------------------------------------------------------------------
 # Session events
 
 
-def _fetch_unloaded_old_values(session, obj, state, plan: _Plan) -> dict[str, Any]:
+def _fetch_unloaded_old_values(session, state, plan: _Plan) -> dict[str, Any]:
     """Old values of attributes that were set without being loaded first: ask the database."""
     missing = [
         key for key, kind in plan.columns
@@ -472,7 +459,7 @@ def _capture_before_flush(session, flush_context, instances):
         for obj in session.dirty:
             if _audited(obj):
                 state = inspect(obj)
-                fetched[state] = _fetch_unloaded_old_values(session, obj, state, _plan(state.mapper))
+                fetched[state] = _fetch_unloaded_old_values(session, state, _plan(state.mapper))
         for obj in session.deleted:
             if not _audited(obj):
                 continue
@@ -490,40 +477,24 @@ def _capture_before_flush(session, flush_context, instances):
 @event.listens_for(Session, "after_flush")
 def _write_after_flush(session, flush_context):
     fetched, deleted = session.info.pop(_INFO_KEY, None) or ({}, {})
-    found: list[tuple[Any, str, str | None, dict[str, Any], Mapping[str, Any]]] = []
-    for obj in session.new:
-        if _audited(obj):
+    found = []  # (action, entity, entity id, changes, home id)
+    for action, objects in (("insert", session.new), ("update", session.dirty), ("delete", session.deleted)):
+        for obj in objects:
+            if not _audited(obj):
+                continue
             state = inspect(obj)
             plan = _plan(state.mapper)
-            entity_id = _identity_text(state.dict.get(k) for k in plan.pk_keys)
-            found.append((obj, "insert", entity_id, _insert_changes(state, plan), state.dict))
-    for obj in session.dirty:
-        if _audited(obj):
-            state = inspect(obj)
-            plan = _plan(state.mapper)
-            changes = _update_changes(state, plan, fetched.get(state, {}))
-            if changes:
-                entity_id = _identity_text(state.dict.get(k) for k in plan.pk_keys)
-                found.append((obj, "update", entity_id, changes, state.dict))
-    for obj in session.deleted:
-        if _audited(obj):
-            state = inspect(obj)
-            plan = _plan(state.mapper)
-            values = deleted.get(state) or dict(state.dict)
-            entity_id = _identity_text(values.get(k) for k in plan.pk_keys)
-            found.append((obj, "delete", entity_id, _delete_changes(values, plan), values))
-    if not found:
-        return
-    ctx = current_context()
-    now = dt.datetime.now(dt.UTC)
-    events = [
-        _new_event(
-            action, _plan(inspect(obj).mapper).entity, entity_id, changes,
-            _home_of(obj, values, entity_id), ctx, now,
-        )
-        for obj, action, entity_id, changes, values in found
-    ]
-    _append(_connection_of(session), events)
+            if action == "update":
+                values, changes = state.dict, _update_changes(state, plan, fetched.get(state, {}))
+            else:
+                values = state.dict if action == "insert" else deleted.get(state) or dict(state.dict)
+                changes = _row_changes(values, plan, inserted=action == "insert")
+            if changes or action != "update":
+                entity_id = _identity_text(values.get(k) for k in plan.pk_keys)
+                found.append((action, plan.entity, entity_id, changes, _home_of(obj, values, entity_id)))
+    if found:
+        ctx, now = current_context(), dt.datetime.now(dt.UTC)
+        _append(_connection_of(session), [_new_event(*item, ctx, now) for item in found])
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -10,6 +10,7 @@ import pytest
 from flask_appbuilder.security.sqla.models import Role, User
 from sqlalchemy import text
 
+from app import audit
 from app.audit import AuditEvent, acting_as, json_safe, record_event, set_context_resolver
 from app.homes.models import CareHome, Organisation, Unit
 
@@ -18,9 +19,11 @@ from .helpers import events, make_home, make_unit, raw_events
 
 @pytest.fixture(autouse=True)
 def _no_resolver():
+    """No request here: the tests set their own resolver, and the app's is put back afterwards."""
+    previous = audit._resolver
     set_context_resolver(None)
     yield
-    set_context_resolver(None)
+    set_context_resolver(previous)
 
 
 def test_insert_records_new_values_and_home(session):
