@@ -103,6 +103,11 @@ def test_auditor_reads_the_trail_newest_first_in_the_browser_and_the_api(fab_app
     assert client.delete(f"/api/v1/audit-events/{ids[0]}").status_code in (404, 405)
     assert client.get("/api/v1/audit-events/junk").status_code == 404
 
+    sign_ins = client.get("/api/v1/audit-events/?q=(filters:!((col:action,opr:eq,value:sign_in)))").get_json()
+    assert sign_ins["count"] == 4 and {r["action"] for r in sign_ins["result"]} == {"sign_in"}
+    filtered = client.get("/auditeventview/list/?_flt_0_home_id=2")
+    assert filtered.status_code == 200
+
 
 def test_a_user_without_the_permission_is_refused(fab_app, monkeypatch):
     monkeypatch.setattr(audit_views, "current_scope", lambda: None)
