@@ -191,7 +191,7 @@ class MongoFormStore(FormStore):
                 tz_aware=False,
             )
         else:
-            mongoengine.connect(db=db_name, alias=ALIAS, host=uri, tz_aware=False)
+            mongoengine.connect(db=db_name, alias=ALIAS, host=uri, tz_aware=False, uuidRepresentation="standard")
 
     def create_schema(self) -> None:
         for document in DOCUMENTS:
