@@ -72,6 +72,7 @@ def _configure_sqlite(engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the one writer
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
 

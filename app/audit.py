@@ -36,7 +36,7 @@ from flask.cli import AppGroup
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Connection, DateTime, Index, Integer, LargeBinary, String, event, inspect, select
+from sqlalchemy import JSON, DateTime, Index, Integer, LargeBinary, String, event, inspect, select
 from sqlalchemy.orm import Session, mapped_column
 from sqlalchemy.orm.base import NO_VALUE
 
@@ -51,6 +51,7 @@ USER_NOISE_COLUMNS = frozenset({"last_login", "login_count", "fail_login_count",
 SECRET_COLUMN_NAMES = frozenset({"password"})
 
 _INFO_KEY = "_audit_before_flush"
+_LOCK_HELD = "_audit_lock_held"  # session.info: its open transaction wrote events (holds the lock)
 
 
 class AuditEvent(Model):
@@ -273,18 +274,12 @@ def record_event(
     if session is not None:
         return _append(_connection_of(session), [ev])[0]["id"]
     if engine is None:
-        from flask import current_app
-
         from app.extensions import db
 
-        engine = current_app.extensions.get("audit_bind") or db.engine
+        engine = db.engine
         busy = _app_session_holding_lock(db)
         if busy is not None:
             return _append(busy, [ev])[0]["id"]
-    if isinstance(engine, Connection):
-        # A connection already in a transaction (the test suite's): a savepoint is our own part.
-        with engine.begin_nested():
-            return _append(engine, [ev])[0]["id"]
     with engine.begin() as connection:
         return _append(connection, [ev])[0]["id"]
 
@@ -294,24 +289,13 @@ def _connection_of(session: Session):
 
 
 def _app_session_holding_lock(db):
-    """The connection of this app context's session, if its open transaction holds the lock."""
+    """The connection of this app context's session, if its open transaction wrote audit events
+    (and so holds the writers' lock): waiting for our own lock would wait forever."""
     if not db.session.registry.has():
         return None
     session = db.session()
-    if session.in_transaction():
-        connection = _connection_of(session)
-    elif isinstance(session.bind, Connection) and session.bind.in_transaction():
-        connection = session.bind  # a session joined to an outer transaction (tests)
-    else:
-        return None
-    if connection.dialect.name == "postgresql":
-        hi, lo = divmod(PG_LOCK_KEY, 1 << 32)
-        return connection if connection.exec_driver_sql(
-            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
-            f" AND pid = pg_backend_pid() AND classid = {hi} AND objid = {lo} AND objsubid = 1)"
-        ).scalar() else None
-    if connection.dialect.name == "sqlite":
-        return connection if connection.connection.dbapi_connection.in_transaction else None
+    if session.info.get(_LOCK_HELD) and session.in_transaction():
+        return _connection_of(session)
     return None
 
 
@@ -495,6 +479,13 @@ def _write_after_flush(session, flush_context):
     if found:
         ctx, now = current_context(), dt.datetime.now(dt.UTC)
         _append(_connection_of(session), [_new_event(*item, ctx, now) for item in found])
+        session.info[_LOCK_HELD] = True  # until this transaction ends (see below)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _lock_released(session, *args):
+    session.info.pop(_LOCK_HELD, None)
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -11,11 +11,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from flask.globals import app_ctx
 from flask.testing import FlaskClient
 from sqlalchemy import text
-from sqlalchemy.orm import sessionmaker
-from sqlalchemy.util import ScopedRegistry
 
 PASSWORD = "Test-password-1!"
 
@@ -28,10 +25,6 @@ def _reset_postgres(url: str) -> None:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
-
-
-def _app_ctx_id() -> int:
-    return id(app_ctx._get_current_object())
 
 
 @pytest.fixture(scope="session")
@@ -55,30 +48,59 @@ def app(tmp_path_factory):
     yield application
 
 
-@pytest.fixture()
-def db_session(app):
-    """Run the test inside one outer transaction, rolled back at the end."""
+def _tables():
+    from flask_appbuilder import Model
+
+    from forms.store.sql import metadata as forms_metadata
+
+    tables = list(Model.metadata.sorted_tables) + list(forms_metadata.sorted_tables)
+    return [t for t in tables if t.name != "alembic_version"]
+
+
+def _snapshot(engine) -> dict:
+    with engine.connect() as conn:
+        return {table: [dict(row._mapping) for row in conn.execute(table.select())] for table in _tables()}
+
+
+def _restore(engine, snapshot: dict) -> None:
+    """Put every table back as the seed left it (FK checks and the audit trigger off meanwhile)."""
+    postgres = engine.dialect.name == "postgresql"
+    with engine.connect() as conn:
+        if not postgres:  # outside any transaction, or SQLite ignores it
+            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        with conn.begin():
+            if postgres:
+                conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            for table in reversed(_tables()):
+                conn.execute(table.delete())
+            for table in _tables():
+                rows = snapshot.get(table)
+                if rows:
+                    conn.execute(table.insert(), rows)
+        if not postgres:
+            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+
+@pytest.fixture(scope="session")
+def seed_snapshot(app):
     from app.extensions import db
 
     with app.app_context():
-        connection = db.engine.connect()
-        outer = connection.begin()
-        connection.name = connection.dialect.name  # FAB asks get_bind().name, an Engine attribute
-        # Every holder of db.session (FAB's views and schemas too) gets sessions bound to this
-        # connection: a plain SQLAlchemy session, since Flask-SQLAlchemy's would pick the engine.
-        original = db.session.registry
-        db.session.registry = ScopedRegistry(
-            sessionmaker(bind=connection, join_transaction_mode="create_savepoint"), _app_ctx_id
-        )
-        app.extensions["audit_bind"] = connection
+        return _snapshot(db.engine)
+
+
+@pytest.fixture()
+def db_session(app, seed_snapshot):
+    """The test's session. Afterwards every table is restored to the seed, so tests are independent
+    while requests commit for real, as in production."""
+    from app.extensions import db
+
+    with app.app_context():
         try:
             yield db.session
         finally:
             db.session.remove()
-            db.session.registry = original
-            app.extensions.pop("audit_bind", None)
-            outer.rollback()
-            connection.close()
+            _restore(db.engine, seed_snapshot)
 
 
 class FreshContextClient(FlaskClient):
@@ -86,8 +108,13 @@ class FreshContextClient(FlaskClient):
     even though the test itself holds one open to use db.session."""
 
     def open(self, *args, **kwargs):
+        from app.extensions import db
+
+        db.session.commit()  # the test's own writes are visible to the request; its reads end
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
+        db.session.commit()  # and the test's next reads see what the request wrote
+        return response
 
 
 @pytest.fixture()
