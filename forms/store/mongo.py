@@ -189,6 +189,7 @@ class MongoFormStore(FormStore):
                 host=f"mongodb://{parts.netloc or 'localhost'}",
                 mongo_client_class=mongomock.MongoClient,
                 tz_aware=False,
+                uuidRepresentation="standard",
             )
         else:
             mongoengine.connect(db=db_name, alias=ALIAS, host=uri, tz_aware=False, uuidRepresentation="standard")
