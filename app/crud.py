@@ -152,10 +152,8 @@ class RecordRules:
         flush_checked(session)
 
     def pre_delete(self, item):
-        session = self.datamodel.session
-        check_unused(session, item)
-        session.delete(item)
-        flush_checked(session)
+        # The row was found through the home scope, so only "is it still in use?" remains.
+        check_unused(self.datamodel.session, item)
 
 
 class CareModelView(RecordRules, ModelView):
