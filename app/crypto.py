@@ -177,7 +177,7 @@ def rotate_command():
 
     with acting_as(None, "flask keys rotate"):
         changed = rotate_keys(db.session, Model)
-        record_event("keys_rotated", "FieldEncryption", changes={"columns": changed})
+        record_event("keys_rotated", "FieldEncryption", changes={"columns": changed}, session=db.session)
         db.session.commit()
     ring = keyring()
     total = sum(changed.values())
