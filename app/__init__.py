@@ -29,6 +29,7 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
     app.config.from_object(config)
     app.config.update(overrides)
 
+    from app import guards
     from app.extensions import csrf, db, migrate
 
     db.init_app(app)
@@ -48,6 +49,7 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
         app.appbuilder = appbuilder
         _register_views(appbuilder)
         _register_apis(app, appbuilder, csrf)
+        guards.init_app(app)
 
     from app.security import record_permission_denials
 

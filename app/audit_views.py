@@ -11,12 +11,13 @@ import json
 
 from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.models.sqla.filters import BaseFilter
+from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import or_
 
 from app.audit import AuditEvent
-from app.crud import MAX_PAGE_SIZE, CareInterface
+from app.crud import MAX_PAGE_SIZE
 from app.tenancy import acting_user, current_scope
 
 RESOURCE = "Audit trail"
@@ -79,7 +80,7 @@ def format_changes(changes) -> Markup:
 class AuditEventView(ModelView):
     """Audit events, newest first: who did what to which record, and when."""
 
-    datamodel = CareInterface(AuditEvent)
+    datamodel = SQLAInterface(AuditEvent)
     class_permission_name = RESOURCE
     method_permission_name = READ_ONLY
     base_permissions = ["can_read"]
@@ -106,7 +107,7 @@ class AuditEventApi(ModelRestApi):
     """GET /api/v1/audit-events/ (filtered, newest first) and /api/v1/audit-events/<id>."""
 
     resource_name = "audit-events"
-    datamodel = CareInterface(AuditEvent)
+    datamodel = SQLAInterface(AuditEvent)
     class_permission_name = RESOURCE
     method_permission_name = READ_ONLY
     base_permissions = ["can_read"]

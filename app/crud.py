@@ -1,7 +1,7 @@
 """Base classes every domain's browser views and REST APIs use.
 
-They close Flask-AppBuilder's known gaps once, for every model: junk primary keys are a 404,
-not a 500; rule and uniqueness failures come back naming the field; a related id that does not
+They close Flask-AppBuilder's known gaps once, for every model (create_app refuses junk primary
+keys in URLs for every view): rule and uniqueness failures come back naming the field; a related id that does not
 exist (or is in another home) is refused instead of inserted; deleting a row still in use is
 refused with a reason; list pages have a bounded page size; permissions use the matrix's
 read/write/delete per resource (`app.permissions`).
@@ -9,35 +9,18 @@ read/write/delete per resource (`app.permissions`).
 
 from __future__ import annotations
 
-from typing import Any
-
+from flask import request
 from flask_appbuilder import ModelRestApi, ModelView
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, UniqueConstraint, func, inspect, select
+from sqlalchemy import UniqueConstraint, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from app.exceptions import DomainError
+from app.guards import valid_int_id
 from app.permissions import METHOD_PERMISSIONS
 from app.tenancy import assign_home
 
 MAX_PAGE_SIZE = 100
-MAX_INT = 2**31 - 1
-
-
-class CareInterface(SQLAInterface):
-    """SQLAInterface that answers "not found" for primary keys of the wrong type or size."""
-
-    def get(self, id: Any, filters=None, select_columns=None, outer_default_load: bool = False):
-        pk_col = self.obj.__mapper__.primary_key[0]
-        if isinstance(pk_col.type, Integer):
-            try:
-                id = int(str(id))
-            except (TypeError, ValueError):
-                return None
-            if not 0 < id <= MAX_INT:
-                return None
-        return super().get(id, filters, select_columns, outer_default_load)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -195,13 +178,39 @@ class CareModelApi(RecordRules, ModelRestApi):
     def _domain_response(self, error: DomainError):
         return self.response(error.status_code, message=error.errors)
 
+    def _refuse_malformed_body(self, columns):
+        """A body that is not a JSON object, or a related id that cannot be a row id, is refused
+        here: marshmallow would pass "abc" to the database, which answers with an error."""
+        body = request.get_json(silent=True)
+        if request.is_json and not isinstance(body, dict):
+            return self.response_400(message=str(_l("The request body must be a JSON object.")))
+        if not isinstance(body, dict):
+            return None
+        mapper = inspect(self.datamodel.obj)
+        errors = {}
+        for rel in mapper.relationships:
+            if rel.key not in columns or rel.key not in body or body[rel.key] is None:
+                continue
+            values = body[rel.key] if rel.uselist and isinstance(body[rel.key], list) else [body[rel.key]]
+            if not all(isinstance(v, int) and not isinstance(v, bool) and valid_int_id(v) for v in values):
+                errors[rel.key] = [str(_l("Give the id of an existing record."))]
+        if errors:
+            return self.response_422(message=errors)
+        return None
+
     def post_headless(self):
+        refused = self._refuse_malformed_body(self.add_columns)
+        if refused is not None:
+            return refused
         try:
             return super().post_headless()
         except DomainError as error:
             return self._domain_response(error)
 
     def put_headless(self, pk):
+        refused = self._refuse_malformed_body(self.edit_columns)
+        if refused is not None:
+            return refused
         try:
             return super().put_headless(pk)
         except DomainError as error:

@@ -12,6 +12,7 @@ from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import mapped_column, relationship
+from wtforms.validators import DataRequired
 
 from app import permissions
 
@@ -72,11 +73,15 @@ class CareUserView(UserDBModelView):
         "homes": _l("The homes this person works in and can switch between."),
     }
     search_exclude_columns = ["password", "homes"]
+    # Roles only (FAB's user groups are not used): every user needs at least one role.
+    validators_columns = {"roles": [DataRequired()]}
 
 
 class CareSecurityManager(SecurityManager):
     user_model = CareUser
     userdbmodelview = CareUserView
+    # FAB's sign-in statistics chart adds little for a care home and 500s on a junk URL argument.
+    userstatschartview = None
 
     # -- sign-in auditing and lockout ---------------------------------------------------------
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from app.crud import CareInterface, CareModelApi
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+from app.crud import CareModelApi
 from app.homes.models import Bed, CareHome, Organisation, Room, Unit
 from app.homes.views import HomeRules
 
 
 class OrganisationApi(CareModelApi):
     resource_name = "organisations"
-    datamodel = CareInterface(Organisation)
+    datamodel = SQLAInterface(Organisation)
     class_permission_name = "Organisations"
     list_columns = show_columns = ["id", "name", "cqc_provider_id", "address", "phone", "email"]
     add_columns = edit_columns = ["name", "cqc_provider_id", "address", "phone", "email"]
@@ -17,7 +19,7 @@ class OrganisationApi(CareModelApi):
 
 class CareHomeApi(HomeRules, CareModelApi):
     resource_name = "care-homes"
-    datamodel = CareInterface(CareHome)
+    datamodel = SQLAInterface(CareHome)
     class_permission_name = "Care homes"
     list_columns = [
         "id", "name", "organisation.id", "regulator", "cqc_location_id", "service_type",
@@ -38,7 +40,7 @@ class CareHomeApi(HomeRules, CareModelApi):
 
 class UnitApi(CareModelApi):
     resource_name = "units"
-    datamodel = CareInterface(Unit)
+    datamodel = SQLAInterface(Unit)
     class_permission_name = "Units"
     list_columns = show_columns = ["id", "home.id", "home.name", "name", "floor", "description"]
     add_columns = edit_columns = ["home", "name", "floor", "description"]
@@ -47,7 +49,7 @@ class UnitApi(CareModelApi):
 
 class RoomApi(CareModelApi):
     resource_name = "rooms"
-    datamodel = CareInterface(Room)
+    datamodel = SQLAInterface(Room)
     class_permission_name = "Rooms"
     list_columns = show_columns = ["id", "home.id", "unit.id", "unit.name", "number", "en_suite", "notes"]
     add_columns = edit_columns = ["unit", "number", "en_suite", "notes"]
@@ -56,7 +58,7 @@ class RoomApi(CareModelApi):
 
 class BedApi(HomeRules, CareModelApi):
     resource_name = "beds"
-    datamodel = CareInterface(Bed)
+    datamodel = SQLAInterface(Bed)
     class_permission_name = "Beds"
     list_columns = show_columns = [
         "id", "home.id", "room.id", "room.number", "label", "status", "out_of_service_reason",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect
 
-from app.crud import CareInterface, CareModelView
+from app.crud import CareModelView
 from app.homes import services
 from app.homes.models import Bed, CareHome, Organisation, Room, Unit
 
@@ -65,7 +66,7 @@ LABELS = {
 
 
 class OrganisationView(CareModelView):
-    datamodel = CareInterface(Organisation)
+    datamodel = SQLAInterface(Organisation)
     class_permission_name = "Organisations"
     list_title = show_title = add_title = edit_title = _l("Organisations")
     list_columns = ["name", "cqc_provider_id", "phone", "email"]
@@ -75,7 +76,7 @@ class OrganisationView(CareModelView):
 
 
 class CareHomeView(HomeRules, CareModelView):
-    datamodel = CareInterface(CareHome)
+    datamodel = SQLAInterface(CareHome)
     class_permission_name = "Care homes"
     list_title = show_title = add_title = edit_title = _l("Care homes")
     list_columns = ["name", "service_type", "registered_places", "cqc_location_id", "town", "active"]
@@ -104,7 +105,7 @@ class CareHomeView(HomeRules, CareModelView):
 
 
 class UnitView(CareModelView):
-    datamodel = CareInterface(Unit)
+    datamodel = SQLAInterface(Unit)
     class_permission_name = "Units"
     list_title = show_title = add_title = edit_title = _l("Units")
     list_columns = ["name", "home", "floor"]
@@ -116,7 +117,7 @@ class UnitView(CareModelView):
 
 
 class RoomView(CareModelView):
-    datamodel = CareInterface(Room)
+    datamodel = SQLAInterface(Room)
     class_permission_name = "Rooms"
     list_title = show_title = add_title = edit_title = _l("Rooms")
     list_columns = ["number", "unit", "home", "en_suite"]
@@ -128,7 +129,7 @@ class RoomView(CareModelView):
 
 
 class BedView(HomeRules, CareModelView):
-    datamodel = CareInterface(Bed)
+    datamodel = SQLAInterface(Bed)
     class_permission_name = "Beds"
     list_title = show_title = add_title = edit_title = _l("Beds")
     list_columns = ["room", "label", "status", "home"]
