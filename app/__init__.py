@@ -104,7 +104,7 @@ def _import_models() -> None:
 
 
 def _init_request_context(app: Flask) -> None:
-    from app import audit
+    from app import audit, labels
 
     @app.before_request
     def _request_id():
@@ -121,6 +121,7 @@ def _init_request_context(app: Flask) -> None:
         return response
 
     audit.set_context_resolver(_audit_context)
+    app.jinja_env.globals["label"] = labels.label
 
     @app.context_processor
     def _home_switcher():

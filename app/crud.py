@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from flask import request
 from flask_appbuilder import ModelRestApi, ModelView
+from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import UniqueConstraint, func, inspect, select
 from sqlalchemy.exc import IntegrityError
+from wtforms import SelectField
+from wtforms.validators import InputRequired, Optional
 
+from app import labels
 from app.exceptions import DomainError
 from app.guards import valid_int_id
 from app.permissions import METHOD_PERMISSIONS
@@ -139,6 +143,21 @@ class RecordRules:
         check_unused(self.datamodel.session, item)
 
 
+def _enum_field(enum_cls, column, text):
+    def coerce(value):
+        if value in (None, "") or isinstance(value, enum_cls):
+            return value or None
+        return enum_cls[value] if value in enum_cls.__members__ else value
+
+    return SelectField(
+        text or column.key.replace("_", " ").capitalize(),
+        choices=lambda: ([] if not column.nullable else [("", "")]) + labels.choices(enum_cls),
+        coerce=coerce,
+        validators=[InputRequired() if not column.nullable else Optional()],
+        widget=Select2Widget(),
+    )
+
+
 class CareModelView(RecordRules, ModelView):
     """A browser CRUD view. Set `class_permission_name` to its resource in the matrix."""
 
@@ -152,6 +171,22 @@ class CareModelView(RecordRules, ModelView):
         "api_column_add", "api_column_edit", "api_readvalues",
     }
     page_size = 25
+
+    def __init__(self, **kwargs):
+        # Coded columns (enums) show and offer their translated labels, not the stored codes.
+        self.formatters_columns = dict(self.formatters_columns or {})
+        self.add_form_extra_fields = dict(self.add_form_extra_fields or {})
+        self.edit_form_extra_fields = dict(self.edit_form_extra_fields or {})
+        for column in inspect(self.datamodel.obj).columns:
+            enum_cls = getattr(column.type, "enum_class", None)
+            if enum_cls is None:
+                continue
+            self.formatters_columns.setdefault(column.key, labels.label)
+            for extra, columns in ((self.add_form_extra_fields, self.add_columns),
+                                   (self.edit_form_extra_fields, self.edit_columns)):
+                if column.key in (columns or []) and column.key not in extra:
+                    extra[column.key] = _enum_field(enum_cls, column, self.label_columns.get(column.key))
+        super().__init__(**kwargs)
 
     def _get_list_widget(self, *args, page_size=None, **kwargs):
         page_size = min(page_size or self.page_size, MAX_PAGE_SIZE)

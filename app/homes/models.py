@@ -5,9 +5,12 @@ from __future__ import annotations
 import enum
 
 from flask_appbuilder import Model
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import mapped_column, relationship
 
+from app import labels
 from app.crypto import EncryptedText
 from app.tenancy import HomeOwnedMixin
 
@@ -39,6 +42,20 @@ class BedStatus(enum.StrEnum):
     available = "available"
     occupied = "occupied"
     out_of_service = "out_of_service"
+
+
+labels.register({
+    ServiceType.residential: _l("Residential"),
+    ServiceType.nursing: _l("Nursing"),
+    ServiceType.residential_and_nursing: _l("Residential and nursing"),
+    Regulator.cqc: _l("CQC (England)"),
+    Regulator.ciw: _l("CIW (Wales)"),
+    Regulator.care_inspectorate: _l("Care Inspectorate (Scotland)"),
+    Regulator.rqia: _l("RQIA (Northern Ireland)"),
+    BedStatus.available: _l("Available"),
+    BedStatus.occupied: _l("Occupied"),
+    BedStatus.out_of_service: _l("Out of service"),
+})
 
 
 class Organisation(Model):
@@ -119,7 +136,7 @@ class Room(HomeOwnedMixin, Model):
     beds = relationship("Bed", back_populates="room")
 
     def __repr__(self) -> str:
-        return f"Room {self.number}" if self.number else ""
+        return gettext("Room %(number)s", number=self.number) if self.number else ""
 
 
 class Bed(HomeOwnedMixin, Model):
@@ -136,4 +153,4 @@ class Bed(HomeOwnedMixin, Model):
 
     def __repr__(self) -> str:
         room = self.room.number if self.room is not None else "?"
-        return f"Room {room} bed {self.label}"
+        return gettext("Room %(room)s bed %(bed)s", room=room, bed=self.label)

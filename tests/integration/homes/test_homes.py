@@ -105,3 +105,18 @@ def test_browser_lists_show_the_home_rows(auth, client, world):
     auth.login("manager")
     page = client.get("/bedview/list/").get_data(as_text=True)
     assert "Room 1 bed A" in page or "Room 1" in page
+
+
+def test_coded_values_show_as_words_and_edit_through_a_choice(auth, client, world):
+    auth.login("manager")
+    page = client.get("/bedview/list/").get_data(as_text=True)
+    assert "Available" in page and ">available<" not in page
+    form = client.get(f"/bedview/edit/{world.bed_a.id}").get_data(as_text=True)
+    assert 'value="out_of_service"' in form and "Out of service" in form
+    response = client.post(
+        f"/bedview/edit/{world.bed_a.id}",
+        data={"room": world.room_a.id, "label": "A", "status": "out_of_service", "out_of_service_reason": "Leak"},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Bed, world.bed_a.id).status.value == "out_of_service"
