@@ -1,4 +1,4 @@
-"""Translatable names that live in data or enum values rather than in code.
+"""Translatable names that live in data rather than in code (coded values: see app.labels).
 
 Role names are rows of `ab_role` and menu labels are rendered by Flask-AppBuilder with `_(label)`, so
 `pybabel extract` cannot find them on its own. Listing them here with `lazy_gettext` puts them in the
@@ -44,21 +44,6 @@ MENU_LABELS = (
     _l("Language"),
 )
 
-# app.homes.models.ServiceType values, as home_dashboard.html shows them (underscores as spaces).
-SERVICE_TYPE_LABELS = {
-    "residential": _l("Residential"),
-    "nursing": _l("Nursing"),
-    "residential_and_nursing": _l("Residential and nursing"),
-}
-
-# app.homes.models.BedStatus values.
-BED_STATUS_LABELS = {
-    "available": _l("Available"),
-    "occupied": _l("Occupied"),
-    "out_of_service": _l("Out of service"),
-}
-
-
 def role_label(role) -> str:
     """A role (or role name) in the current language; unknown names unchanged."""
     name = getattr(role, "name", role)
@@ -73,5 +58,4 @@ def init_app(app) -> None:
     app.jinja_env.filters["role_label"] = role_label
 
 
-__all__ = ["BED_STATUS_LABELS", "MENU_LABELS", "ROLE_LABELS", "ROLE_NAMES", "SERVICE_TYPE_LABELS", "init_app",
-           "role_label"]
+__all__ = ["MENU_LABELS", "ROLE_LABELS", "ROLE_NAMES", "init_app", "role_label"]
