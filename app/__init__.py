@@ -99,6 +99,7 @@ def _import_models() -> None:
     """Import every models module so the mappers exist before views are built."""
     import app.audit  # noqa: F401
     import app.homes.models  # noqa: F401
+    import app.residents.models  # noqa: F401
     import app.security  # noqa: F401
     import forms.store.sql  # noqa: F401
 
@@ -173,6 +174,9 @@ def _register_views(appbuilder: AppBuilder) -> None:
     )
     appbuilder.add_view_no_menu(HomeSwitchView)
     register_audit_views(appbuilder)
+    from app.residents.menu import register_views as register_resident_views
+
+    register_resident_views(appbuilder)
 
 
 def _register_apis(app: Flask, appbuilder: AppBuilder, csrf) -> None:
@@ -186,6 +190,9 @@ def _register_apis(app: Flask, appbuilder: AppBuilder, csrf) -> None:
         homes_api.BedApi,
     ):
         appbuilder.add_api(api)
+    from app.residents.menu import register_apis as register_resident_apis
+
+    register_resident_apis(appbuilder)
     # REST calls authenticate with a JWT bearer token or the session; the session path is
     # protected by SameSite=Lax cookies and JSON-only bodies, so the CSRF token is not required.
     for blueprint in app.blueprints.values():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import hashlib
 import hmac
 import os
@@ -108,6 +109,29 @@ class EncryptedText(TypeDecorator):
         if value is None:
             return None
         return keyring().decrypt(value)
+
+
+class EncryptedDate(EncryptedText):
+    """A date stored encrypted (ISO text inside). Python sees a `datetime.date`."""
+
+    cache_ok = True
+
+    @property
+    def python_type(self):
+        return dt.date
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        if not isinstance(value, dt.date):
+            value = dt.date.fromisoformat(str(value))
+        return super().process_bind_param(value.isoformat(), dialect)
+
+    def process_result_value(self, value, dialect):
+        plain = super().process_result_value(value, dialect)
+        return None if plain is None else dt.date.fromisoformat(plain)
 
 
 def normalise_for_index(value: str) -> str:

@@ -23,6 +23,18 @@ RESOURCES = {
     "Rooms": "Homes",
     "Beds": "Homes",
     "Audit trail": "Audit trail",
+    "Residents": "Residents",
+    "Contacts": "Residents",
+    "Legal register": "Residents",
+    "Enquiries": "Residents",
+    "Stays": "Residents",
+    "Occupancy": "Residents",
+}
+
+# Further menu items of a resource (pages of the same permission), shown with its read permission.
+EXTRA_MENUS = {
+    "Legal register": ["Legal dates due"],
+    "Enquiries": ["Enquiry board"],
 }
 
 # Every signed-in role may switch home, see its own profile and change its own password.
@@ -55,16 +67,33 @@ MATRIX: dict[str, dict[str, str]] = {
     "Home Manager": {
         "Organisations": "r", "Care homes": "rw", "Units": "rwd", "Rooms": "rwd", "Beds": "rwd",
         "Audit trail": "r",
+        "Residents": "rw", "Contacts": "rw", "Legal register": "rw", "Enquiries": "rw", "Stays": "rw", "Occupancy": "r",
     },
-    "Nurse": {"Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r"},
-    "Senior Carer": {"Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r"},
-    "Carer": {"Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r"},
-    "Office": {"Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "rw"},
-    "Finance": {"Organisations": "r", "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r"},
+    "Nurse": {
+        "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r",
+        "Residents": "rw", "Contacts": "rw", "Legal register": "rw", "Enquiries": "r", "Stays": "r",
+    },
+    "Senior Carer": {
+        "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r",
+        "Residents": "r", "Contacts": "r", "Legal register": "r", "Stays": "r",
+    },
+    "Carer": {
+        "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r",
+        "Residents": "r", "Contacts": "r", "Legal register": "r", "Stays": "r",
+    },
+    "Office": {
+        "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "rw",
+        "Residents": "rw", "Contacts": "rw", "Legal register": "r", "Enquiries": "rw", "Stays": "rw", "Occupancy": "r",
+    },
+    "Finance": {
+        "Organisations": "r", "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r",
+        "Residents": "r", "Stays": "r", "Occupancy": "r",
+    },
     "HR": {"Care homes": "r"},
     "Auditor": {
         "Organisations": "r", "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r",
         "Audit trail": "r",
+        "Residents": "r", "Contacts": "r", "Legal register": "r", "Enquiries": "r", "Stays": "r", "Occupancy": "r",
     },
     "Family": {},
 }
@@ -97,6 +126,7 @@ def role_permissions(role: str) -> set[tuple[str, str]]:
         if "r" in letters:
             wanted.add(("menu_access", menu_label(resource)))
             wanted.add(("menu_access", RESOURCES[resource]))
+            wanted.update(("menu_access", extra) for extra in EXTRA_MENUS.get(resource, []))
     return wanted
 
 

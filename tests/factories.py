@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import current_app
 from sqlalchemy import select
 
@@ -9,6 +11,15 @@ from app.audit import acting_as
 from app.extensions import db
 from app.homes.models import Bed, BedStatus, CareHome, Organisation, Regulator, Room, ServiceType, Unit
 from app.permissions import ROLE_NAMES
+from app.residents.models import (
+    Contact,
+    Enquiry,
+    LegalKind,
+    LegalRecord,
+    LegalStatus,
+    Resident,
+    Sex,
+)
 
 PASSWORD = "Test-password-1!"
 
@@ -79,6 +90,42 @@ def make_user(username: str, role: str, homes=(), all_homes: bool = False):
     return user
 
 
+# Valid NHS numbers (modulus 11) for tests.
+NHS_NUMBERS = ["9434765919", "9434765870", "4010232137", "9876543210"]
+
+
+def make_resident(home: CareHome, first_name: str = "Ada", last_name: str = "Lovelace", **overrides) -> Resident:
+    from app.residents import services
+
+    values = {"home_id": home.id, "first_name": first_name, "last_name": last_name,
+              "sex": Sex.female, "date_of_birth": dt.date(1938, 5, 17)}
+    values.update(overrides)
+    resident = Resident(**values)
+    services.check_resident(resident, confirm_duplicate=True)
+    db.session.add(resident)
+    db.session.flush()
+    return resident
+
+
+def _seed_residents(home: CareHome, room: Room, nhs_number: str) -> None:
+    """A resident admitted to bed S of the home's room, with a past hospital stay, a contact, a
+    DNACPR decision and an open enquiry: one row of every residents table in each home."""
+    from app.residents import stays
+
+    bed = make_bed(room, "S")
+    resident = make_resident(home, "Seed", f"Resident {home.name}", nhs_number=nhs_number)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    stay = stays.admit_resident(resident.id, bed.id, now - dt.timedelta(days=30), "permanent")
+    stays.start_hospital_leave(stay.id, now - dt.timedelta(days=10), "Southmead Hospital", "Fall")
+    stays.return_from_leave(stay.id, now - dt.timedelta(days=8))
+    db.session.add(Contact(home_id=home.id, resident=resident, name="Seed Contact", relationship_to_resident="Daughter",
+                           is_next_of_kin=True, may_receive_information=True))
+    db.session.add(LegalRecord(home_id=home.id, resident=resident, kind=LegalKind.dnacpr, status=LegalStatus.in_force,
+                               decision="Do not attempt CPR", decided_on=dt.date.today() - dt.timedelta(days=60)))
+    db.session.add(Enquiry(home_id=home.id, first_name="Seed", last_name=f"Enquiry {home.name}"))
+    db.session.flush()
+
+
 def seed_world() -> None:
     """Two homes, A and B, each with a unit, room and bed; a user of home A for every role."""
     with acting_as(None, "test seed"):
@@ -93,6 +140,7 @@ def seed_world() -> None:
             unit = make_unit(home, f"{home.name} unit")
             room = make_room(unit, "1")
             make_bed(room, "A")
+            _seed_residents(home, room, NHS_NUMBERS[0] if home is home_a else NHS_NUMBERS[1])
         for role in ROLE_NAMES:
             username = ROLE_USERS[role]
             group_wide = role in ("Administrator", "Auditor")
@@ -116,5 +164,10 @@ class World:
         self.unit_b = one(Unit, home_id=self.home_b.id)
         self.room_a = one(Room, home_id=self.home_a.id)
         self.room_b = one(Room, home_id=self.home_b.id)
-        self.bed_a = one(Bed, home_id=self.home_a.id)
-        self.bed_b = one(Bed, home_id=self.home_b.id)
+        self.bed_a = one(Bed, home_id=self.home_a.id, label="A")
+        self.bed_b = one(Bed, home_id=self.home_b.id, label="A")
+        # bed S of each home holds the seeded resident's current stay
+        self.occupied_bed_a = one(Bed, home_id=self.home_a.id, label="S")
+        self.occupied_bed_b = one(Bed, home_id=self.home_b.id, label="S")
+        self.resident_a = one(Resident, home_id=self.home_a.id)
+        self.resident_b = one(Resident, home_id=self.home_b.id)

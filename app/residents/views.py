@@ -1,0 +1,325 @@
+"""Browser views: residents, contacts, the legal register, enquiries, stays (read-only: stays
+change through the actions on the resident's profile), bed periods and hospital leave."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_appbuilder import expose, has_access
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, DatePickerWidget
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, DateField, StringField
+from wtforms.validators import Optional
+
+from app.crud import CareModelView
+from app.exceptions import DomainError
+from app.extensions import db
+from app.permissions import METHOD_PERMISSIONS
+from app.residents import services
+from app.residents.common import HideVoided, KeepFormOnError, NotVoided, flash_domain_error
+from app.residents.enquiries import check_enquiry
+from app.residents.models import Absence, Contact, Enquiry, LegalRecord, Resident, Stay, StayBed
+from app.tenancy import acting_user
+
+LABELS = {
+    "home": _l("Home"),
+    "resident": _l("Resident"),
+    "first_name": _l("First name"),
+    "last_name": _l("Last name"),
+    "preferred_name": _l("Preferred name"),
+    "date_of_birth": _l("Date of birth"),
+    "nhs_number": _l("NHS number"),
+    "sex": _l("Sex"),
+    "gender_identity": _l("Gender"),
+    "gp_practice": _l("GP practice"),
+    "allergies": _l("Allergies and sensitivities"),
+    "conditions": _l("Conditions"),
+    "key_risks": _l("Key risks"),
+    "communication_needs": _l("Communication needs"),
+    "religion": _l("Religion or belief"),
+    "dietary_needs": _l("Dietary needs"),
+    "what_matters_to_me": _l("What matters to me"),
+    "status": _l("Status"),
+    "died_at": _l("Died (UTC)"),
+    "confirm_duplicate": _l("Save even if it looks like a duplicate"),
+    "voided_at": _l("Voided (UTC)"),
+    "void_reason": _l("Reason voided"),
+    "name": _l("Name"),
+    "relationship_to_resident": _l("Relationship"),
+    "phone": _l("Phone"),
+    "email": _l("Email"),
+    "address": _l("Address"),
+    "is_next_of_kin": _l("Next of kin"),
+    "may_receive_information": _l("May receive information"),
+    "lpa_health_welfare": _l("LPA: health and welfare"),
+    "lpa_health_welfare_registered_on": _l("Health and welfare LPA registered on"),
+    "lpa_property_finance": _l("LPA: property and financial affairs"),
+    "lpa_property_finance_registered_on": _l("Property and financial affairs LPA registered on"),
+    "notes": _l("Notes"),
+    "kind": _l("Type"),
+    "decision": _l("Decision"),
+    "decided_on": _l("Decided on"),
+    "review_on": _l("Review by"),
+    "applied_on": _l("Applied on"),
+    "authorised_on": _l("Authorised on"),
+    "expires_on": _l("Expires on"),
+    "conditions_dols": _l("Conditions"),
+    "lacks_capacity": _l("Lacks capacity for this decision"),
+    "supervisory_body": _l("Supervisory body"),
+    "made_by": _l("Made by"),
+    "received_at": _l("Received (UTC)"),
+    "enquirer_name": _l("Enquirer"),
+    "enquirer_phone": _l("Enquirer's phone"),
+    "enquirer_relationship": _l("Enquirer's relationship"),
+    "source": _l("Source"),
+    "funding_expected": _l("Funding expected"),
+    "care_needs": _l("Care needs"),
+    "preferred_on": _l("Preferred date"),
+    "stage": _l("Stage"),
+    "assessed_on": _l("Assessed on"),
+    "assessment_notes": _l("Assessment notes"),
+    "offered_bed": _l("Bed offered"),
+    "on_waiting_list": _l("On waiting list"),
+    "waiting_priority": _l("Priority (1 urgent, 2 high, 3 routine)"),
+    "closed_reason": _l("Reason declined or lost"),
+    "bed": _l("Bed"),
+    "stay_type": _l("Stay type"),
+    "admitted_at": _l("Admitted (UTC)"),
+    "discharged_at": _l("Discharged (UTC)"),
+    "discharge_destination": _l("Discharged to"),
+    "discharge_notes": _l("Discharge notes"),
+    "stay": _l("Stay"),
+    "from_at": _l("From (UTC)"),
+    "to_at": _l("To (UTC)"),
+    "left_at": _l("Left (UTC)"),
+    "returned_at": _l("Returned (UTC)"),
+    "hospital": _l("Hospital"),
+    "reason": _l("Reason"),
+}
+
+READ_ONLY = {"list": "read", "show": "read"}
+
+
+def _date_field(label):
+    return DateField(label, widget=DatePickerWidget(), validators=[Optional()], format="%Y-%m-%d")
+
+
+class VoidableView:
+    """A "Void" page instead of delete: a reason is required; the row stays, hidden from lists."""
+
+    base_filters = [["voided_at", HideVoided, None]]
+    method_permission_name = {**METHOD_PERMISSIONS, "void": "write"}
+
+    @expose("/void/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    def void(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        if request.method == "POST":
+            try:
+                user = acting_user()
+                services.void_record(item, request.form.get("void_reason"), getattr(user, "id", None))
+                db.session.commit()
+            except DomainError as error:
+                db.session.rollback()
+                flash_domain_error(error)
+            else:
+                flash(str(_l("The record was voided. It is kept, and hidden from lists.")), "success")
+                return redirect(url_for(f"{self.__class__.__name__}.list"))
+        return self.render_template("residents/void.html", item=item, title=_l("Void a record"))
+
+
+class ResidentRules:
+    def pre_add(self, item):
+        services.check_resident(item, confirm_duplicate=bool(getattr(item, "confirm_duplicate", False)))
+        super().pre_add(item)
+
+    def pre_update(self, item):
+        services.check_resident(item, confirm_duplicate=bool(getattr(item, "confirm_duplicate", False)))
+        super().pre_update(item)
+
+
+class ResidentView(ResidentRules, KeepFormOnError, VoidableView, CareModelView):
+    datamodel = SQLAInterface(Resident)
+    class_permission_name = "Residents"
+    list_title = show_title = add_title = edit_title = _l("Residents")
+    list_columns = ["last_name", "first_name", "preferred_name", "status", "home"]
+    _fields = [
+        "first_name", "last_name", "preferred_name", "date_of_birth", "nhs_number", "sex",
+        "gender_identity", "gp_practice", "allergies", "key_risks", "conditions",
+        "communication_needs", "religion", "dietary_needs", "what_matters_to_me",
+    ]
+    add_columns = ["home", *_fields, "confirm_duplicate"]
+    edit_columns = [*_fields, "confirm_duplicate"]
+    show_columns = ["home", *_fields, "status", "died_at", "voided_at", "void_reason"]
+    search_columns = ["last_name", "first_name", "preferred_name", "status", "home"]
+    label_columns = LABELS
+    description_columns = {
+        "nhs_number": _l("Ten digits; checked with its check digit. Stored encrypted."),
+        "confirm_duplicate": _l("Tick only after checking the resident with the same NHS number, "
+                                "or name and date of birth, is a different person."),
+        "allergies": _l("Stored encrypted, as are the date of birth and medical fields."),
+    }
+    base_order = ("last_name", "asc")
+    add_form_extra_fields = edit_form_extra_fields = {
+        "date_of_birth": _date_field(_l("Date of birth")),
+        "nhs_number": StringField(_l("NHS number"), widget=BS3TextFieldWidget(), validators=[Optional()]),
+        "confirm_duplicate": BooleanField(_l("Save even if it looks like a duplicate"), default=False),
+    }
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        """The resident's profile page is their record."""
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        return redirect(url_for("ResidentProfileView.profile", pk=item.id))
+
+
+class ContactRules:
+    def pre_add(self, item):
+        services.check_contact(item)
+        super().pre_add(item)
+
+    def pre_update(self, item):
+        services.check_contact(item)
+        super().pre_update(item)
+
+
+class ContactView(ContactRules, VoidableView, CareModelView):
+    datamodel = SQLAInterface(Contact)
+    class_permission_name = "Contacts"
+    list_title = show_title = add_title = edit_title = _l("Contacts")
+    list_columns = ["name", "relationship_to_resident", "resident", "phone", "is_next_of_kin",
+                    "lpa_health_welfare", "lpa_property_finance"]
+    add_columns = edit_columns = [
+        "resident", "name", "relationship_to_resident", "phone", "email", "address",
+        "is_next_of_kin", "may_receive_information", "lpa_health_welfare",
+        "lpa_health_welfare_registered_on", "lpa_property_finance",
+        "lpa_property_finance_registered_on", "notes",
+    ]
+    show_columns = ["home", *add_columns, "voided_at", "void_reason"]
+    search_columns = ["name", "resident", "relationship_to_resident", "is_next_of_kin"]
+    label_columns = LABELS
+    add_query_rel_fields = edit_query_rel_fields = {"resident": [["voided_at", NotVoided, None]]}
+
+
+class LegalRules:
+    def pre_add(self, item):
+        services.check_legal_record(item)
+        super().pre_add(item)
+
+    def pre_update(self, item):
+        services.check_legal_record(item)
+        super().pre_update(item)
+
+
+class LegalRecordView(LegalRules, VoidableView, CareModelView):
+    datamodel = SQLAInterface(LegalRecord)
+    class_permission_name = "Legal register"
+    method_permission_name = {**VoidableView.method_permission_name, "due": "read"}
+    list_title = show_title = add_title = edit_title = _l("Legal and advance-care register")
+    list_columns = ["resident", "kind", "status", "decided_on", "review_on", "expires_on"]
+    add_columns = edit_columns = [
+        "resident", "kind", "status", "decision", "decided_on", "review_on", "applied_on",
+        "authorised_on", "expires_on", "conditions", "lacks_capacity", "supervisory_body",
+        "made_by", "notes",
+    ]
+    show_columns = ["home", *add_columns, "voided_at", "void_reason"]
+    search_columns = ["resident", "kind", "status", "review_on", "expires_on"]
+    label_columns = LABELS
+    description_columns = {
+        "decision": _l("DNACPR/ReSPECT: the decision. MCA: the decision assessed. Advance decision: "
+                       "what is refused and when."),
+        "expires_on": _l("DoLS: when the authorisation ends (at most a year after it is granted)."),
+    }
+    add_query_rel_fields = edit_query_rel_fields = {"resident": [["voided_at", NotVoided, None]]}
+    base_order = ("id", "desc")
+
+    @expose("/due/")
+    @has_access
+    def due(self):
+        rows = services.legal_due()
+        return self.render_template("residents/legal_due.html", rows=rows, days=services.DUE_WITHIN_DAYS,
+                                    title=_l("Legal dates due"))
+
+
+class EnquiryRules:
+    def pre_add(self, item):
+        check_enquiry(item)
+        super().pre_add(item)
+
+    def pre_update(self, item):
+        check_enquiry(item)
+        super().pre_update(item)
+
+
+class EnquiryView(EnquiryRules, KeepFormOnError, CareModelView):
+    datamodel = SQLAInterface(Enquiry)
+    class_permission_name = "Enquiries"
+    list_title = show_title = add_title = edit_title = _l("Enquiries")
+    list_columns = ["received_at", "first_name", "last_name", "stage", "source", "funding_expected",
+                    "preferred_on", "waiting_priority", "home"]
+    _fields = [
+        "first_name", "last_name", "date_of_birth", "enquirer_name", "enquirer_phone",
+        "enquirer_relationship", "source", "funding_expected", "care_needs", "preferred_on",
+    ]
+    add_columns = ["home", *_fields]
+    edit_columns = _fields
+    show_columns = ["home", "received_at", *_fields, "stage", "assessed_on", "assessment_notes",
+                    "offered_bed", "on_waiting_list", "waiting_priority", "closed_reason", "resident"]
+    search_columns = ["last_name", "first_name", "stage", "source", "funding_expected", "home"]
+    label_columns = LABELS
+    base_order = ("received_at", "desc")
+    add_form_extra_fields = edit_form_extra_fields = {"date_of_birth": _date_field(_l("Date of birth"))}
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        """The enquiry's progress page shows it with its next steps."""
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        return redirect(url_for("EnquiryBoardView.progress", pk=item.id))
+
+
+class StayView(CareModelView):
+    datamodel = SQLAInterface(Stay)
+    class_permission_name = "Stays"
+    method_permission_name = READ_ONLY
+    include_route_methods = {"list", "show"}
+    list_title = show_title = _l("Stays")
+    list_columns = ["resident", "bed", "stay_type", "status", "admitted_at", "discharged_at",
+                    "discharge_destination", "home"]
+    show_columns = ["home", "resident", "bed", "stay_type", "status", "admitted_at", "discharged_at",
+                    "discharge_destination", "discharge_notes", "bed_periods", "absences"]
+    search_columns = ["resident", "stay_type", "status", "admitted_at", "discharged_at", "home"]
+    label_columns = {**LABELS, "bed_periods": _l("Beds"), "absences": _l("Hospital leave")}
+    base_order = ("admitted_at", "desc")
+
+
+class StayBedView(CareModelView):
+    datamodel = SQLAInterface(StayBed)
+    class_permission_name = "Stays"
+    method_permission_name = READ_ONLY
+    include_route_methods = {"list", "show"}
+    list_title = show_title = _l("Bed history")
+    list_columns = show_columns = ["stay", "bed", "from_at", "to_at", "home"]
+    search_columns = ["bed", "from_at", "to_at"]
+    label_columns = LABELS
+    base_order = ("from_at", "desc")
+
+
+class AbsenceView(CareModelView):
+    datamodel = SQLAInterface(Absence)
+    class_permission_name = "Stays"
+    method_permission_name = READ_ONLY
+    include_route_methods = {"list", "show"}
+    list_title = show_title = _l("Hospital leave")
+    list_columns = ["stay", "hospital", "left_at", "returned_at", "home"]
+    show_columns = ["home", "stay", "hospital", "reason", "left_at", "returned_at"]
+    search_columns = ["hospital", "left_at", "returned_at"]
+    label_columns = LABELS
+    base_order = ("left_at", "desc")
