@@ -99,6 +99,8 @@ def _import_models() -> None:
     """Import every models module so the mappers exist before views are built."""
     import app.audit  # noqa: F401
     import app.homes.models  # noqa: F401
+    import app.jobs  # noqa: F401
+    import app.notifications.models  # noqa: F401
     import app.residents.models  # noqa: F401
     import app.security  # noqa: F401
     import forms.store.sql  # noqa: F401
@@ -158,7 +160,9 @@ def _audit_context():
 
 def _register_views(appbuilder: AppBuilder) -> None:
     from app.audit_views import register_audit_views
+    from app.documents.views import register as register_documents
     from app.homes import views as homes
+    from app.notifications.views import register as register_notifications
     from app.views import HomeSwitchView
 
     appbuilder.add_view(
@@ -174,6 +178,8 @@ def _register_views(appbuilder: AppBuilder) -> None:
     )
     appbuilder.add_view_no_menu(HomeSwitchView)
     register_audit_views(appbuilder)
+    register_documents(appbuilder)
+    register_notifications(appbuilder)
     from app.residents.menu import register_views as register_resident_views
 
     register_resident_views(appbuilder)
@@ -204,6 +210,7 @@ def _register_cli(app: Flask) -> None:
     from app.audit import audit_cli
     from app.cli import demo_cli, setup_command
     from app.crypto import keys_cli
+    from app.jobs import worker_command
     from forms.cli import forms_cli
 
     app.cli.add_command(audit_cli)
@@ -211,3 +218,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(forms_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(setup_command)
+    app.cli.add_command(worker_command)

@@ -23,6 +23,8 @@ RESOURCES = {
     "Rooms": "Homes",
     "Beds": "Homes",
     "Audit trail": "Audit trail",
+    "Documents and jobs": "Documents and jobs",
+    "Notifications": "Notifications",
     "Residents": "Residents",
     "Contacts": "Residents",
     "Legal register": "Residents",
@@ -66,36 +68,44 @@ ROLE_NAMES = [
 MATRIX: dict[str, dict[str, str]] = {
     "Home Manager": {
         "Organisations": "r", "Care homes": "rw", "Units": "rwd", "Rooms": "rwd", "Beds": "rwd",
-        "Audit trail": "r",
-        "Residents": "rw", "Contacts": "rw", "Legal register": "rw", "Enquiries": "rw", "Stays": "rw", "Occupancy": "r",
+        "Audit trail": "r", "Documents and jobs": "rw", "Notifications": "r",
+        "Residents": "rw", "Contacts": "rw", "Legal register": "rw", "Enquiries": "rw", "Stays": "rw",
+        "Occupancy": "r",
     },
     "Nurse": {
         "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r",
+        "Documents and jobs": "rw", "Notifications": "r",
         "Residents": "rw", "Contacts": "rw", "Legal register": "rw", "Enquiries": "r", "Stays": "r",
     },
     "Senior Carer": {
         "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r",
+        "Documents and jobs": "rw", "Notifications": "r",
         "Residents": "r", "Contacts": "r", "Legal register": "r", "Stays": "r",
     },
     "Carer": {
-        "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r",
+        "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r", "Notifications": "r",
         "Residents": "r", "Contacts": "r", "Legal register": "r", "Stays": "r",
     },
     "Office": {
         "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "rw",
-        "Residents": "rw", "Contacts": "rw", "Legal register": "r", "Enquiries": "rw", "Stays": "rw", "Occupancy": "r",
+        "Documents and jobs": "r", "Notifications": "r",
+        "Residents": "rw", "Contacts": "rw", "Legal register": "r", "Enquiries": "rw", "Stays": "rw",
+        "Occupancy": "r",
     },
     "Finance": {
         "Organisations": "r", "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r",
+        "Documents and jobs": "r", "Notifications": "r",
         "Residents": "r", "Stays": "r", "Occupancy": "r",
     },
-    "HR": {"Care homes": "r"},
+    "HR": {"Care homes": "r", "Documents and jobs": "r", "Notifications": "r"},
     "Auditor": {
         "Organisations": "r", "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r",
-        "Audit trail": "r",
-        "Residents": "r", "Contacts": "r", "Legal register": "r", "Enquiries": "r", "Stays": "r", "Occupancy": "r",
+        "Audit trail": "r", "Documents and jobs": "r", "Notifications": "r",
+        "Residents": "r", "Contacts": "r", "Legal register": "r", "Enquiries": "r", "Stays": "r",
+        "Occupancy": "r",
     },
-    "Family": {},
+    # Family: nothing of the residents' records yet (the family portal comes later).
+    "Family": {"Notifications": "r"},
 }
 
 LETTERS = {"r": "can_read", "w": "can_write", "d": "can_delete"}

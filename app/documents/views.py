@@ -1,0 +1,164 @@
+"""The "Documents and jobs" page: each user's jobs with progress, downloads and retry, and the
+print requests that create them. Files are served only here, to the person who asked, while
+they still work in the record's home; never from a public path."""
+
+from __future__ import annotations
+
+import re
+
+from flask import abort, flash, redirect, request, send_file, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app import jobs
+from app.documents.jobs import ASSESSMENT_PDF, printable_submission, render_assessment_pdf, resident_label
+from app.extensions import db
+from app.forms_store import get_store
+from app.jobs import Job, JobError, JobStatus
+from app.tenancy import acting_user, allowed_home_ids, current_scope
+
+RESOURCE = "Documents and jobs"
+_HEX_ID = re.compile(r"^[0-9a-f]{32}$")
+PAGE_LIMIT = 50
+
+
+def my_jobs(user, limit: int = PAGE_LIMIT) -> list[Job]:
+    return list(db.session.scalars(
+        select(Job).where(Job.user_id == user.id).order_by(Job.created_at.desc()).limit(limit)
+    ))
+
+
+def own_job(job_id: str) -> Job:
+    """The signed-in user's job, or 404 (someone else's job does not exist for them)."""
+    user = acting_user()
+    if not _HEX_ID.match(job_id or "") or user is None:
+        abort(404)
+    job = db.session.get(Job, job_id)
+    if job is None or job.user_id != user.id:
+        abort(404)
+    if job.home_id is not None and job.home_id not in allowed_home_ids(user):
+        abort(404)
+    return job
+
+
+def recent_assessments(limit_per_home: int = 10) -> list[dict]:
+    """Recent assessments of the homes in scope, with their home's name, for the print buttons."""
+    from app.homes.models import CareHome
+    from forms.store import VOIDED
+
+    scope = current_scope() or frozenset()
+    homes = {h.id: h.name for h in db.session.scalars(select(CareHome).where(CareHome.id.in_(sorted(scope))))}
+    store = get_store()
+    found = []
+    for home_id, name in sorted(homes.items(), key=lambda item: item[1]):
+        for sub in store.list_submissions(home_id=home_id, limit=limit_per_home):
+            if sub.status != VOIDED:
+                found.append({"submission": sub, "home_name": name, "resident": resident_label(sub.resident_id)})
+    found.sort(key=lambda item: item["submission"].taken_at, reverse=True)
+    return found
+
+
+def request_assessment_pdf(submission_id: str, user) -> Job:
+    """Queue the PDF of an assessment the user may see (after the caller commits)."""
+    submission = get_store().get_submission(submission_id) if _HEX_ID.match(submission_id or "") else None
+    scope = current_scope()
+    if submission is None or (scope is not None and submission.home_id not in scope):
+        raise LookupError(submission_id)
+    printable_submission(submission, user)
+    return jobs.enqueue(
+        render_assessment_pdf, submission.id, user.id,
+        job_id=f"assessment-pdf:{submission.id}:{user.id}",
+        description=f"{ASSESSMENT_PDF}: {submission.form_key} · {resident_label(submission.resident_id)}",
+        user_id=user.id, home_id=submission.home_id,
+    )
+
+
+class DocumentsView(BaseView):
+    route_base = "/documents"
+    default_view = "list"
+    class_permission_name = RESOURCE
+    method_permission_name = {
+        "list": "read", "status": "read", "document": "read", "retry": "write", "assessment": "write",
+    }
+
+    @expose("/")
+    @has_access
+    def list(self):
+        user = acting_user()
+        rows = my_jobs(user)
+        return self.render_template(
+            "documents/list.html",
+            jobs=rows,
+            active=any(job.is_active for job in rows),
+            assessments=recent_assessments(),
+            status=JobStatus,
+        )
+
+    @expose("/status.json")
+    @has_access
+    def status(self):
+        return {"jobs": [
+            {"id": job.id, "status": job.status, "progress": job.progress, "error": job.error,
+             "description": job.description,
+             "download": url_for("DocumentsView.document", job_id=job.id) if job.result_path else None}
+            for job in my_jobs(acting_user())
+        ]}
+
+    # Not called "download": the request guards close every FAB "download" route.
+    @expose("/file/<job_id>")
+    @has_access
+    def document(self, job_id):
+        job = own_job(job_id)
+        path = jobs.result_file(job) if job.status == JobStatus.finished.value else None
+        if path is None:
+            abort(404)
+        response = send_file(
+            path, mimetype=job.result_mimetype or "application/octet-stream", as_attachment=True,
+            download_name=job.result_name or path.name, max_age=0,
+        )
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+    @expose("/retry/<job_id>", methods=["POST"])
+    @has_access
+    def retry(self, job_id):
+        job = own_job(job_id)
+        try:
+            jobs.retry(job)
+            db.session.commit()
+            flash(str(_l("Trying it again.")), "info")
+        except JobError as error:
+            db.session.rollback()
+            flash(error.message, "warning")
+        return redirect(url_for("DocumentsView.list"))
+
+    @expose("/assessment/<submission_id>", methods=["POST"])
+    @has_access
+    def assessment(self, submission_id):
+        try:
+            request_assessment_pdf(submission_id, acting_user())
+        except LookupError:
+            abort(404)
+        except JobError as error:
+            flash(error.message, "danger")
+            return redirect(url_for("DocumentsView.list"))
+        db.session.commit()
+        flash(str(_l("Your document is being prepared; it will appear below.")), "info")
+        target = request.form.get("next") or url_for("DocumentsView.list")
+        if not target.startswith("/") or target.startswith("//"):
+            target = url_for("DocumentsView.list")
+        return redirect(target)
+
+
+def register(appbuilder) -> None:
+    """The "Documents and jobs" page in the menu, and the `local_time` filter (Europe/London) its templates use."""
+    from reports.base import london
+
+    appbuilder.add_view(
+        DocumentsView, RESOURCE, label=_l("Documents and jobs"), icon="fa-file-pdf",
+        category=RESOURCE, category_label=_l("Documents"), category_icon="fa-file-alt",
+    )
+    from flask import current_app
+
+    current_app.jinja_env.filters["local_time"] = london

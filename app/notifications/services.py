@@ -1,0 +1,223 @@
+"""Writing notifications (in-app always, email where the person asked for it), reading the
+inbox, preferences, and who receives what in a home."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select, update
+
+from app import jobs
+from app.extensions import db
+from app.notifications.models import Channel, DeliveryStatus, NotificationOutbox, NotificationPreference
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Kind:
+    label: object
+    email_by_default: bool
+
+
+KINDS: dict[str, Kind] = {
+    "band_action": Kind(_l("An assessment result that needs action"), True),
+    "assessment_overdue": Kind(_l("Assessments and reviews that are overdue (daily)"), True),
+    "authorisation_expiring": Kind(_l("Legal authorisations expiring within 28 days (daily)"), True),
+    "job_finished": Kind(_l("A document or job I asked for is ready"), False),
+    "job_failed": Kind(_l("A document or job I asked for failed"), True),
+}
+
+# Who a band action's "notify" role means, in our roles.
+ACTION_ROLES = {
+    "nurse_in_charge": ("Nurse", "Home Manager"),
+    "home_manager": ("Home Manager",),
+    "senior_carer": ("Senior Carer", "Nurse", "Home Manager"),
+}
+CLINICAL_ROLES = ("Home Manager", "Nurse", "Senior Carer")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# ---------------------------------------------------------------------------------------------
+# Who
+
+
+def recipients(home_id: int | None, roles: Iterable[str]) -> list[int]:
+    """Active users with one of these roles who work in the home (or in every home)."""
+    from flask_appbuilder.security.sqla.models import Role
+
+    from app.security import CareUser, user_home
+
+    wanted = set(roles)
+    query = (
+        select(CareUser.id)
+        .join(CareUser.roles)
+        .where(CareUser.active.is_(True), Role.name.in_(sorted(wanted)))
+        .distinct()
+    )
+    if home_id is not None:
+        works_there = select(user_home.c.user_id).where(user_home.c.home_id == home_id)
+        query = query.where(or_(CareUser.all_homes.is_(True), CareUser.id.in_(works_there)))
+    return sorted(db.session.scalars(query))
+
+
+def wants_email(user_id: int, kind: str) -> bool:
+    pref = db.session.get(NotificationPreference, (user_id, kind))
+    if pref is not None:
+        return bool(pref.email)
+    known = KINDS.get(kind)
+    return bool(known and known.email_by_default)
+
+
+def preferences(user_id: int) -> dict[str, bool]:
+    return {kind: wants_email(user_id, kind) for kind in KINDS}
+
+
+def set_preferences(user_id: int, email_kinds: Iterable[str]) -> None:
+    chosen = set(email_kinds) & set(KINDS)
+    for kind in KINDS:
+        pref = db.session.get(NotificationPreference, (user_id, kind))
+        if pref is None:
+            db.session.add(NotificationPreference(user_id=user_id, kind=kind, email=kind in chosen))
+        else:
+            pref.email = kind in chosen
+    db.session.flush()
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+def notify(
+    user_ids: Iterable[int],
+    kind: str,
+    subject: str,
+    body: str = "",
+    *,
+    link: str | None = None,
+    home_id: int | None = None,
+    dedup_key: str | None = None,
+) -> list[NotificationOutbox]:
+    """Write the notification for each person (in-app, and email if they want this kind by
+    email). With a dedup_key, a person never gets the same notification twice."""
+    from app.security import CareUser
+
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    written = []
+    for user_id in dict.fromkeys(user_ids):
+        user = db.session.get(CareUser, user_id)
+        if user is None or not user.active:
+            continue
+        channels = [Channel.in_app]
+        if user.email and wants_email(user_id, kind):
+            channels.append(Channel.email)
+        for channel in channels:
+            if dedup_key and _exists(user_id, channel, dedup_key):
+                continue
+            row = NotificationOutbox(
+                user_id=user_id, home_id=home_id, kind=kind, channel=channel.value,
+                subject=str(subject)[:300], body=str(body), link=link, dedup_key=dedup_key,
+                status=(DeliveryStatus.sent if channel == Channel.in_app else DeliveryStatus.pending).value,
+                sent_at=_now() if channel == Channel.in_app else None, created_at=_now(),
+            )
+            db.session.add(row)
+            db.session.flush()
+            written.append(row)
+            if channel == Channel.email:
+                from app.notifications.jobs import deliver_email
+
+                jobs.enqueue(
+                    deliver_email, row.id, job_id=f"notification-email:{row.id}",
+                    description=f"Email: {row.subject}"[:300], home_id=home_id,
+                )
+    return written
+
+
+def _exists(user_id: int, channel: Channel, dedup_key: str) -> bool:
+    query = select(NotificationOutbox.id).where(
+        NotificationOutbox.user_id == user_id,
+        NotificationOutbox.channel == channel.value,
+        NotificationOutbox.dedup_key == dedup_key,
+    )
+    pending = any(
+        isinstance(o, NotificationOutbox) and o.user_id == user_id and o.channel == channel.value
+        and o.dedup_key == dedup_key for o in db.session.new
+    )
+    return pending or db.session.scalar(query.limit(1)) is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def _inbox(user_id: int):
+    return select(NotificationOutbox).where(
+        NotificationOutbox.user_id == user_id, NotificationOutbox.channel == Channel.in_app.value
+    )
+
+
+def unread_count(user_id: int) -> int:
+    query = select(func.count()).select_from(NotificationOutbox).where(
+        NotificationOutbox.user_id == user_id,
+        NotificationOutbox.channel == Channel.in_app.value,
+        NotificationOutbox.read_at.is_(None),
+    )
+    return int(db.session.scalar(query) or 0)
+
+
+def inbox(user_id: int, limit: int = 50) -> list[NotificationOutbox]:
+    query = _inbox(user_id).order_by(NotificationOutbox.created_at.desc(), NotificationOutbox.id.desc())
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def mark_read(user_id: int, notification_id: int | None = None) -> int:
+    """Mark one of the person's notifications (or all of them) read. Returns how many changed."""
+    query = (
+        update(NotificationOutbox)
+        .where(
+            NotificationOutbox.user_id == user_id,
+            NotificationOutbox.channel == Channel.in_app.value,
+            NotificationOutbox.read_at.is_(None),
+        )
+        .values(read_at=_now())
+        .execution_options(synchronize_session=False)
+    )
+    if notification_id is not None:
+        query = query.where(NotificationOutbox.id == notification_id)
+    return db.session.execute(query).rowcount
+
+
+# ---------------------------------------------------------------------------------------------
+# Email
+
+
+def send_email(to: str, subject: str, body: str) -> None:
+    """Send over SMTP (MAIL_* settings); without MAIL_SERVER the message is written to the log."""
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config.get("MAIL_DEFAULT_SENDER") or "no-reply@writecarenotes.local"
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body or subject)
+    server = config.get("MAIL_SERVER")
+    if not server:
+        log.info("Email (MAIL_SERVER is not set, so written here instead):\nTo: %s\nSubject: %s\n\n%s",
+                 to, subject, body)
+        return
+    with smtplib.SMTP(server, int(config.get("MAIL_PORT") or 587), timeout=20) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+        smtp.send_message(message)

@@ -1,0 +1,127 @@
+"""The frame every document shares: A4, the home's name in the header, and a footer with
+"page x of y", when it was printed (Europe/London) and by whom, and a document-specific note."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from reportlab.lib.units import mm
+from reportlab.pdfgen import canvas as pdf_canvas
+from reportlab.platypus import SimpleDocTemplate
+
+from reports.styles import (
+    FONT,
+    FONT_BOLD,
+    FOOTER_HEIGHT,
+    HEADER_HEIGHT,
+    MARGIN,
+    MUTED,
+    PAGE_SIZE,
+    RULE,
+    register_fonts,
+)
+
+LONDON = ZoneInfo("Europe/London")
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    title: str
+    home_name: str
+    printed_by: str
+    printed_at: dt.datetime  # aware; shown in Europe/London
+    footer_note: str = ""
+    header_right: str = ""  # e.g. the resident's name on every page; default: the title
+    subject: str = ""
+    confidential: bool = True
+
+
+def london(value: dt.datetime | None, with_time: bool = True) -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    local = value.astimezone(LONDON)
+    return local.strftime("%d %b %Y %H:%M" if with_time else "%d %b %Y")
+
+
+def _fit(canvas, value: str, font: str, size: float, width: float) -> str:
+    """Shorten a line with an ellipsis so it never runs off the page."""
+    if canvas.stringWidth(value, font, size) <= width:
+        return value
+    while value and canvas.stringWidth(value + "…", font, size) > width:
+        value = value[:-1]
+    return value + "…"
+
+
+def _numbered_canvas(info: DocumentInfo):
+    class NumberedCanvas(pdf_canvas.Canvas):
+        """Draws header and footer after the last page, when the page count is known."""
+
+        def __init__(self, *args, **kwargs):
+            kwargs["initialFontName"] = FONT  # no unembedded Helvetica in the file
+            super().__init__(*args, **kwargs)
+            self._saved_pages: list[dict] = []
+
+        def showPage(self):
+            self._saved_pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._saved_pages)
+            for state in self._saved_pages:
+                self.__dict__.update(state)
+                self._decorate(total)
+                super().showPage()
+            super().save()
+
+        def _decorate(self, total: int) -> None:
+            width, height = PAGE_SIZE
+            inner = width - 2 * MARGIN
+            self.saveState()
+            top = height - MARGIN + 2 * mm
+            self.setFont(FONT_BOLD, 10)
+            self.setFillColor(MUTED)
+            self.drawString(MARGIN, top, _fit(self, info.home_name, FONT_BOLD, 10, inner * 0.55))
+            self.setFont(FONT, 9)
+            right = info.header_right or info.title
+            self.drawRightString(width - MARGIN, top, _fit(self, right, FONT, 9, inner * 0.43))
+            self.setStrokeColor(RULE)
+            self.setLineWidth(0.6)
+            self.line(MARGIN, top - 2.5 * mm, width - MARGIN, top - 2.5 * mm)
+            bottom = MARGIN - 6 * mm
+            self.line(MARGIN, bottom + 7.5 * mm, width - MARGIN, bottom + 7.5 * mm)
+            self.setFont(FONT, 7.5)
+            printed = f"Printed {london(info.printed_at)} by {info.printed_by}"
+            if info.confidential:
+                printed += " · Confidential"
+            self.drawString(MARGIN, bottom + 3.5 * mm, _fit(self, printed, FONT, 7.5, inner * 0.78))
+            self.drawRightString(width - MARGIN, bottom + 3.5 * mm, f"Page {self._pageNumber} of {total}")
+            if info.footer_note:
+                self.drawString(MARGIN, bottom, _fit(self, info.footer_note, FONT, 7.5, inner))
+            self.restoreState()
+
+    return NumberedCanvas
+
+
+def build_pdf(story: list, info: DocumentInfo) -> bytes:
+    """Lay out the flowables on A4 pages with the shared header and footer; returns the PDF."""
+    register_fonts()
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=PAGE_SIZE,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN + HEADER_HEIGHT - 6 * mm,
+        bottomMargin=MARGIN + FOOTER_HEIGHT - 6 * mm,
+        title=info.title,
+        author=info.home_name,
+        subject=info.subject or info.title,
+        creator="WriteCareNotes",
+    )
+    doc.build(story, canvasmaker=_numbered_canvas(info))
+    return buffer.getvalue()
