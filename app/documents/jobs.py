@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from app.extensions import db
 from app.forms_store import get_store
@@ -13,6 +15,8 @@ from app.jobs import JobError, set_progress, store_result
 from app.tenancy import allowed_home_ids
 
 ASSESSMENT_PDF = "Assessment PDF"
+TRANSFER_SUMMARY = "Hospital transfer summary"
+PHOTO_DIR = "photos"  # resident photos, under FILES_DIR
 
 
 def _user(user_id: int):
@@ -30,11 +34,16 @@ def display_name(user) -> str:
 
 
 def resident_label(resident_id: int | None) -> str:
-    """How a resident is named on a document. Residents are not in this release's schema yet, so
-    the record number is printed; the resident's name replaces it once they are."""
+    """How a resident is named on a document or notification: their name when the record is
+    visible here, else the record number."""
+    from app.residents.models import Resident
+
     if resident_id is None:
         return str(_l("No resident"))
-    return str(_l("Resident #%(id)s", id=resident_id))
+    resident = db.session.scalar(select(Resident).where(Resident.id == resident_id))
+    if resident is None:
+        return str(_l("Resident #%(id)s", id=resident_id))
+    return resident.full_name
 
 
 def printable_submission(submission, user):
@@ -71,3 +80,148 @@ def render_assessment_pdf(submission_id: str, user_id: int) -> str:
     )
     taken = submission.taken_at.date().isoformat()
     return store_result(pdf, f"{submission.form_key}-{taken}-{submission.id[:8]}.pdf")
+
+
+# ---------------------------------------------------------------------------------------------
+# Hospital transfer summary
+
+
+def printable_resident(resident_id: int, user):
+    """The resident, if the person may see them and the record is not voided."""
+    from app.residents.models import Resident
+
+    resident = db.session.scalar(select(Resident).where(Resident.id == resident_id))
+    if resident is None:
+        raise JobError(str(_l("This resident's record no longer exists or is in a home you do not work in.")))
+    if resident.home_id not in allowed_home_ids(user):
+        raise JobError(str(_l("This resident's record no longer exists or is in a home you do not work in.")))
+    if resident.voided_at is not None:
+        raise JobError(str(_l("This resident's record was voided, so it cannot be printed.")))
+    return resident
+
+
+def _photo(resident) -> bytes | None:
+    from pathlib import Path
+
+    if not resident.photo_filename:
+        return None
+    base = (Path(current_app.config["FILES_DIR"]) / PHOTO_DIR).resolve()
+    path = (base / resident.photo_filename).resolve()
+    if base not in path.parents or not path.is_file():
+        return None
+    return path.read_bytes()
+
+
+def _legal_lines(resident) -> tuple[list[str], list[str]]:
+    from app.labels import label
+    from app.residents.models import LegalKind, LegalStatus
+
+    resuscitation, legal = [], []
+    for record in resident.legal_records:
+        if record.voided_at is not None or record.status in (LegalStatus.refused, LegalStatus.ended):
+            continue
+        kind = label(record.kind)
+        parts = [f"{kind}: {label(record.status)}"]
+        if record.decision:
+            parts.append(record.decision)
+        for what, value in (("decided", record.decided_on), ("authorised", record.authorised_on),
+                            ("expires", record.expires_on), ("review", record.review_on)):
+            if value is not None:
+                parts.append(f"{what} {value.strftime('%d %b %Y')}")
+        if record.conditions:
+            parts.append(f"conditions: {record.conditions}")
+        line = "; ".join(parts)
+        (resuscitation if record.kind in (LegalKind.dnacpr, LegalKind.respect) else legal).append(line)
+    for contact in resident.contacts:
+        if contact.voided_at is None and contact.lpa_health_welfare:
+            registered = contact.lpa_health_welfare_registered_on
+            legal.append(f"Lasting power of attorney (health and welfare): {contact.name}"
+                         + (f", registered {registered.strftime('%d %b %Y')}" if registered else ""))
+    return resuscitation, legal
+
+
+def _latest_assessments(resident, limit: int = 6) -> list[str]:
+    from forms.messages import localised
+    from forms.store import VOIDED
+    from reports.base import london
+
+    store = get_store()
+    seen, lines = set(), []
+    for submission in store.list_submissions(resident_id=resident.id, home_id=resident.home_id, limit=200):
+        if submission.status == VOIDED or submission.form_key in seen:
+            continue
+        seen.add(submission.form_key)
+        definition = store.load(submission.form_key, submission.version)
+        band = next((b for b in (definition.scoring or {}).get("bands", ()) if b["code"] == submission.band), None)
+        result = " ".join(p for p in (
+            "" if submission.total is None else f"total {submission.total}",
+            localised(band["label"]) if band else "",
+        ) if p)
+        lines.append(f"{localised(definition.title)}: {result or 'recorded'} ({london(submission.taken_at)})")
+        if len(lines) >= limit:
+            break
+    return lines
+
+
+def build_transfer_summary(resident):
+    from app.labels import label
+    from reports.transfer_summary import Contact, TransferSummary
+
+    home = resident.home
+    stay = resident.current_stay
+    location = str(stay.bed) if stay is not None and stay.bed is not None else ""
+    resuscitation, legal = _legal_lines(resident)
+    contacts = []
+    for contact in resident.contacts:
+        if contact.voided_at is not None:
+            continue
+        notes = [n for n, flag in (("next of kin", contact.is_next_of_kin),
+                                   ("LPA health and welfare", contact.lpa_health_welfare),
+                                   ("LPA property and finance", contact.lpa_property_finance)) if flag]
+        contacts.append(Contact(contact.name, contact.relationship_to_resident, contact.phone or "",
+                                ", ".join(notes)))
+    contacts.sort(key=lambda c: "next of kin" not in c.notes)
+    return TransferSummary(
+        name=f"{resident.first_name} {resident.last_name}".strip(),
+        preferred_name=resident.preferred_name or "",
+        date_of_birth=resident.date_of_birth,
+        nhs_number=resident.nhs_number_display,
+        sex=label(resident.sex),
+        gender_identity=resident.gender_identity or "",
+        home_name=home.name,
+        home_contact=" · ".join(p for p in (home.phone, home.email) if p),
+        location=location,
+        admitted_on=stay.admitted_at.date() if stay is not None else None,
+        gp_practice=resident.gp_practice or "",
+        religion=resident.religion or "",
+        resuscitation=resuscitation,
+        legal=legal,
+        allergies=resident.allergies or "",
+        conditions=resident.conditions or "",
+        key_risks=resident.key_risks or "",
+        communication_needs=resident.communication_needs or "",
+        dietary_needs=resident.dietary_needs or "",
+        what_matters_to_me=resident.what_matters_to_me or "",
+        contacts=contacts,
+        assessments=_latest_assessments(resident),
+        photo=_photo(resident),
+    )
+
+
+def render_transfer_summary_pdf(resident_id: int, user_id: int) -> str:
+    """The one-page hospital transfer summary of a resident, kept as the job's result."""
+    from reports.transfer_summary import transfer_summary_pdf
+
+    user = _user(user_id)
+    resident = printable_resident(resident_id, user)
+    summary = build_transfer_summary(resident)
+    set_progress(50)
+    pdf = transfer_summary_pdf(summary, printed_by=display_name(user), printed_at=dt.datetime.now(dt.UTC))
+    slug = secure_name(f"{resident.last_name}-{resident.first_name}")
+    return store_result(pdf, f"transfer-summary-{slug}-{dt.date.today().isoformat()}.pdf")
+
+
+def secure_name(value: str) -> str:
+    from werkzeug.utils import secure_filename
+
+    return secure_filename(value) or "resident"

@@ -12,7 +12,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import jobs
-from app.documents.jobs import ASSESSMENT_PDF, printable_submission, render_assessment_pdf, resident_label
+from app.documents.jobs import (
+    ASSESSMENT_PDF,
+    TRANSFER_SUMMARY,
+    printable_resident,
+    printable_submission,
+    render_assessment_pdf,
+    render_transfer_summary_pdf,
+    resident_label,
+)
 from app.extensions import db
 from app.forms_store import get_store
 from app.jobs import Job, JobError, JobStatus
@@ -74,12 +82,46 @@ def request_assessment_pdf(submission_id: str, user) -> Job:
     )
 
 
+def residents_to_print(limit: int = 500) -> list:
+    """Residents of the homes in scope who live there now (or are on hospital leave)."""
+    from app.residents.models import Resident, ResidentStatus
+
+    query = (
+        select(Resident)
+        .where(Resident.voided_at.is_(None),
+               Resident.status.in_([ResidentStatus.in_residence, ResidentStatus.hospital_leave]))
+        .order_by(Resident.last_name, Resident.first_name)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def request_transfer_summary(resident_id, user) -> Job:
+    """Queue a resident's hospital transfer summary (after the caller commits)."""
+    from app.guards import valid_int_id
+    from app.residents.models import Resident
+
+    if not valid_int_id(resident_id):
+        raise LookupError(resident_id)
+    resident = db.session.scalar(select(Resident).where(Resident.id == int(resident_id)))
+    if resident is None:
+        raise LookupError(resident_id)
+    printable_resident(resident.id, user)
+    return jobs.enqueue(
+        render_transfer_summary_pdf, resident.id, user.id,
+        job_id=f"transfer-summary:{resident.id}:{user.id}",
+        description=f"{TRANSFER_SUMMARY}: {resident.full_name}",
+        user_id=user.id, home_id=resident.home_id,
+    )
+
+
 class DocumentsView(BaseView):
     route_base = "/documents"
     default_view = "list"
     class_permission_name = RESOURCE
     method_permission_name = {
         "list": "read", "status": "read", "document": "read", "retry": "write", "assessment": "write",
+        "transfer_summary": "write",
     }
 
     @expose("/")
@@ -92,6 +134,7 @@ class DocumentsView(BaseView):
             jobs=rows,
             active=any(job.is_active for job in rows),
             assessments=recent_assessments(),
+            residents=residents_to_print(),
             status=JobStatus,
         )
 
@@ -136,8 +179,16 @@ class DocumentsView(BaseView):
     @expose("/assessment/<submission_id>", methods=["POST"])
     @has_access
     def assessment(self, submission_id):
+        return self._ask(request_assessment_pdf, submission_id)
+
+    @expose("/transfer-summary", methods=["POST"])
+    @has_access
+    def transfer_summary(self):
+        return self._ask(request_transfer_summary, request.form.get("resident_id", ""))
+
+    def _ask(self, request_document, record_id):
         try:
-            request_assessment_pdf(submission_id, acting_user())
+            request_document(record_id, acting_user())
         except LookupError:
             abort(404)
         except JobError as error:

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.forms_store import get_store
 from app.jobs import Job, JobError, job_failed, job_finished, periodic
 from app.notifications.models import DeliveryStatus, NotificationOutbox
-from app.notifications.services import ACTION_ROLES, CLINICAL_ROLES, notify, recipients, send_email
+from app.notifications.services import ACTION_ROLES, CLINICAL_ROLES, KINDS, notify, recipients, send_email
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def deliver_email(outbox_id: int) -> None:
         raise JobError(str(_l("The person has no email address.")))
     row.attempts = (row.attempts or 0) + 1
     try:
-        send_email(address, row.subject, _email_body(row))
+        send_email(address, *_email_text(row))
     except (OSError, smtplib.SMTPException) as error:
         left = jobs.retries_left()
         row.last_error = f"{type(error).__name__}: {error}"[:500]
@@ -66,12 +66,21 @@ def deliver_email(outbox_id: int) -> None:
     row.last_error = None
 
 
-def _email_body(row: NotificationOutbox) -> str:
-    parts = [row.body or row.subject]
-    if row.link:
-        parts.append(str(_l("Open WriteCareNotes to see it: %(link)s", link=row.link)))
-    parts.append(str(_l("You chose to receive these by email; change that under Notifications › Email settings.")))
-    return "\n\n".join(parts)
+def _email_text(row: NotificationOutbox) -> tuple[str, str]:
+    """Subject and body of the email. Email leaves the system, so it says what kind of thing
+    happened and where, never the resident's name or clinical detail: those stay behind sign-in."""
+    from app.homes.models import CareHome
+
+    kind = KINDS.get(row.kind)
+    what = str(kind.label) if kind else row.kind
+    home = db.session.get(CareHome, row.home_id) if row.home_id else None
+    subject = str(_l("WriteCareNotes: %(what)s", what=what))
+    parts = [str(_l("You have a new notification in WriteCareNotes%(where)s: %(what)s.",
+                    where=f" ({home.name})" if home else "", what=what)),
+             str(_l("Sign in to read it under the bell%(link)s.",
+                    link=f" or at {row.link}" if row.link else "")),
+             str(_l("You chose to receive these by email; change that under Notifications, Email settings."))]
+    return subject, "\n\n".join(parts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -201,7 +210,10 @@ def overdue_assessments(now: dt.datetime) -> Iterable[Reminder]:
             if submission.resident_id is None or submission.status == VOIDED:
                 continue
             latest.setdefault((submission.resident_id, submission.form_key), submission)
+        gone = _residents_not_living_in(home.id, {resident_id for resident_id, _ in latest})
         for submission in latest.values():
+            if submission.resident_id in gone:
+                continue
             definition = store.load(submission.form_key, submission.version)
             interval = review_interval(definition, submission.band)
             if interval is None or submission.taken_at + interval > now:
@@ -215,6 +227,64 @@ def overdue_assessments(now: dt.datetime) -> Iterable[Reminder]:
                             due=london(submission.taken_at + interval), taken=london(submission.taken_at),
                             band=submission.band)),
             )
+
+
+def _residents_not_living_in(home_id: int, resident_ids: set[int]) -> set[int]:
+    """Of these residents, those discharged, dead or voided: their reviews are no longer due."""
+    from app.residents.models import Resident, ResidentStatus
+
+    if not resident_ids:
+        return set()
+    living = (ResidentStatus.in_residence, ResidentStatus.hospital_leave, ResidentStatus.not_admitted)
+    query = select(Resident.id).where(
+        Resident.home_id == home_id, Resident.id.in_(sorted(resident_ids)),
+        (Resident.voided_at.is_not(None)) | (Resident.status.not_in(living)),
+    )
+    return set(db.session.scalars(query))
+
+
+EXPIRY_WARNING_DAYS = 28
+
+
+@reminder_source
+def expiring_authorisations(now: dt.datetime) -> Iterable[Reminder]:
+    """Legal authorisations (DoLS and others with an expiry date) in force or applied for that
+    expire within 28 days or have expired, for residents living in the home."""
+    from app.labels import label
+    from app.residents.models import LegalRecord, LegalStatus, Resident, ResidentStatus
+    from reports.base import LONDON
+
+    today = now.astimezone(LONDON).date()
+    limit = today + dt.timedelta(days=EXPIRY_WARNING_DAYS)
+    query = (
+        select(LegalRecord)
+        .join(Resident, LegalRecord.resident_id == Resident.id)
+        .where(
+            LegalRecord.voided_at.is_(None), Resident.voided_at.is_(None),
+            Resident.status.in_([ResidentStatus.in_residence, ResidentStatus.hospital_leave]),
+            LegalRecord.status.in_([LegalStatus.in_force, LegalStatus.applied]),
+            LegalRecord.expires_on.is_not(None), LegalRecord.expires_on <= limit,
+        )
+        .order_by(LegalRecord.expires_on)
+    )
+    for record in db.session.scalars(query):
+        days = (record.expires_on - today).days
+        kind = label(record.kind)
+        when = record.expires_on.strftime("%d %b %Y")
+        who = record.resident.full_name
+        if days < 0:
+            subject = str(_l("%(kind)s for %(who)s expired on %(when)s", kind=kind, who=who, when=when))
+        else:
+            subject = str(_l("%(kind)s for %(who)s expires on %(when)s (in %(days)s days)",
+                             kind=kind, who=who, when=when, days=days))
+        yield Reminder(
+            home_id=record.home_id, kind="authorisation_expiring",
+            key=f"legal-expiry:{record.id}:{record.expires_on.isoformat()}",
+            subject=subject,
+            body=str(_l("Apply for renewal in good time; the register shows the details.")),
+            roles=("Home Manager", "Nurse"),
+            link=f"/residents/{record.resident_id}/",
+        )
 
 
 def send_daily_reminders(on: str) -> int:

@@ -89,7 +89,7 @@ def submit(store):
     """submit(home, mood=..., note=..., resident_id=..., days_ago=...) -> stored submission."""
     from app.extensions import db
 
-    def make(home, mood="low", note=None, resident_id=11, days_ago=0, form="wellbeing_check", values=None):
+    def make(home, mood="low", note=None, resident_id=911, days_ago=0, form="wellbeing_check", values=None):
         taken = dt.datetime.now(dt.UTC) - dt.timedelta(days=days_ago)
         given = values if values is not None else (answers(mood=mood) if note is None else answers(note, mood))
         result, submission = store.submit(form, given, resident_id=resident_id, home_id=home.id,

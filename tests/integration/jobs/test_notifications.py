@@ -17,16 +17,16 @@ from tests.integration.jobs.conftest import user
 
 def test_bell_shows_unread_count_and_the_list_marks_them_read(inline, auth, client, world):
     nurse = user("nurse")
-    notify([nurse.id], "assessment_overdue", "Overdue: MUST for Resident #3", "Due yesterday.",
+    notify([nurse.id], "assessment_overdue", "Overdue: MUST for Resident #903", "Due yesterday.",
            link="/documents/", home_id=world.home_a.id)
     notify([nurse.id], "job_finished", "Ready: Assessment PDF", home_id=world.home_a.id)
     db.session.commit()
     auth.login("nurse")
     home = client.get("/").get_data(as_text=True)
     assert 'id="notification-bell"' in home and 'class="badge">2<' in home
-    assert "Overdue: MUST for Resident #3" in home
+    assert "Overdue: MUST for Resident #903" in home
     listing = client.get("/notifications/").get_data(as_text=True)
-    assert "Overdue: MUST for Resident #3" in listing and "Due yesterday." in listing
+    assert "Overdue: MUST for Resident #903" in listing and "Due yesterday." in listing
     first = inbox(nurse.id)[-1]
     client.post(f"/notifications/read/{first.id}")
     assert unread_count(nurse.id) == 1
@@ -72,7 +72,10 @@ def test_email_settings_choose_which_kinds_are_emailed(inline, auth, client, wor
     assert [(r.kind, r.channel, r.status) for r in rows] == [
         ("job_finished", "in_app", "sent"), ("job_finished", "email", "sent"), ("band_action", "in_app", "sent"),
     ]
-    assert "Subject: Ready: the PDF" in caplog.text and "NEWS2 urgent" not in caplog.text
+    # email says what kind of thing happened and where, never the detail (that stays behind sign-in)
+    assert "Subject: WriteCareNotes: A document or job I asked for is ready" in caplog.text
+    assert "(Alder House)" in caplog.text and "Ready: the PDF" not in caplog.text
+    assert "NEWS2 urgent" not in caplog.text
 
 
 def test_a_finished_job_notifies_the_person_who_asked(inline, auth, client, world, submit):
@@ -85,8 +88,8 @@ def test_a_finished_job_notifies_the_person_who_asked(inline, auth, client, worl
 
 
 def test_band_actions_notify_the_nurse_in_charge_and_managers_of_that_home_once(inline, world, submit):
-    submission = submit(world.home_a, mood="low", resident_id=5)
-    calm = submit(world.home_a, mood="good", resident_id=6)
+    submission = submit(world.home_a, mood="low", resident_id=905)
+    calm = submit(world.home_a, mood="good", resident_id=906)
     assert notify_band_actions(submission.id) == 3 + 3  # in-app and email (on by default) for each
     assert notify_band_actions(submission.id) == 0  # never twice
     assert notify_band_actions(calm.id) == 0  # "fine" has no notify action
@@ -96,15 +99,15 @@ def test_band_actions_notify_the_nurse_in_charge_and_managers_of_that_home_once(
 
 
 def test_daily_reminders_name_overdue_assessments_once_a_day(inline, world, submit, store):
-    submit(world.home_a, mood="low", days_ago=10, resident_id=41)
-    submit(world.home_a, mood="low", days_ago=1, resident_id=41)  # newer one, not yet due: nothing
-    submit(world.home_a, mood="low", days_ago=8, resident_id=42)
-    voided = submit(world.home_a, mood="low", days_ago=9, resident_id=43)
+    submit(world.home_a, mood="low", days_ago=10, resident_id=941)
+    submit(world.home_a, mood="low", days_ago=1, resident_id=941)  # newer one, not yet due: nothing
+    submit(world.home_a, mood="low", days_ago=8, resident_id=942)
+    voided = submit(world.home_a, mood="low", days_ago=9, resident_id=943)
     store.void_submission(voided.id, reason="Wrong resident", by="nurse")
     today = dt.date.today().isoformat()
     written = send_daily_reminders(today)
     db.session.commit()
     subjects = {n.subject for n in inbox(user("nurse").id)}
-    assert subjects == {"Overdue: Wellbeing check for Resident #42"}
+    assert subjects == {"Overdue: Wellbeing check for Resident #942"}
     assert send_daily_reminders(today) == 0
     assert written == db.session.scalar(select(func.count()).select_from(NotificationOutbox))

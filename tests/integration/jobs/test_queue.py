@@ -100,7 +100,7 @@ def test_email_written_while_redis_is_down_is_delivered_when_it_is_back(rq, worl
     set_preferences(nurse.id, ["band_action"])
     db.session.commit()
     monkeypatch.setitem(rq.config, "REDIS_URL", BAD_REDIS)
-    notify([nurse.id], "band_action", "NEWS2: urgent · Resident #4", "Tell the nurse in charge.",
+    notify([nurse.id], "band_action", "NEWS2: urgent · Resident #904", "Tell the nurse in charge.",
            home_id=world.home_a.id, dedup_key="test-event")
     db.session.commit()
     email = db.session.scalars(select(NotificationOutbox).where(NotificationOutbox.channel == "email")).one()
@@ -111,7 +111,9 @@ def test_email_written_while_redis_is_down_is_delivered_when_it_is_back(rq, worl
         drain()
     db.session.refresh(email)
     assert email.status == "sent" and email.attempts == 1 and email.sent_at is not None
-    assert "To: nurse@test.example" in caplog.text and "NEWS2: urgent · Resident #4" in caplog.text
+    assert "To: nurse@test.example" in caplog.text
+    assert "Subject: WriteCareNotes: An assessment result that needs action" in caplog.text
+    assert "Resident #904" not in caplog.text  # no resident detail leaves the system by email
 
 
 def test_email_delivery_is_retried_then_marked_failed(rq, world, drain, monkeypatch):
@@ -152,9 +154,9 @@ def test_email_delivery_succeeds_on_retry(rq, world, drain, monkeypatch):
 
 
 def test_daily_reminders_through_rq_cron_and_a_worker(rq, world, drain, submit):
-    overdue = submit(world.home_a, mood="low", days_ago=8, resident_id=21)  # concern: review within 7 days
-    submit(world.home_a, mood="good", days_ago=8, resident_id=22)  # fine: within 30 days
-    submit(world.home_b, mood="low", days_ago=9, resident_id=23)  # another home's staff hear of this one
+    overdue = submit(world.home_a, mood="low", days_ago=8, resident_id=921)  # concern: review within 7 days
+    submit(world.home_a, mood="good", days_ago=8, resident_id=922)  # fine: within 30 days
+    submit(world.home_b, mood="low", days_ago=9, resident_id=923)  # another home's staff hear of this one
     scheduler = jobs.build_cron(redis_connection(rq))
     names = {cron_job.name for cron_job in scheduler.get_jobs()}
     assert names == {"app.jobs.sweep_tick", "app.notifications.jobs.daily_reminders_tick"}
@@ -169,24 +171,24 @@ def test_daily_reminders_through_rq_cron_and_a_worker(rq, world, drain, submit):
         for n in db.session.scalars(select(NotificationOutbox).where(NotificationOutbox.channel == "in_app"))
     }
     for username in ("manager", "nurse", "senior", "manager.ab"):
-        assert (user(username).id, "Overdue: Wellbeing check for Resident #21") in subjects, username
-    assert all("Resident #22" not in s for _, s in subjects)
-    assert (user("manager").id, "Overdue: Wellbeing check for Resident #23") not in subjects
-    assert (user("manager.b").id, "Overdue: Wellbeing check for Resident #23") in subjects
+        assert (user(username).id, "Overdue: Wellbeing check for Resident #921") in subjects, username
+    assert all("Resident #922" not in s for _, s in subjects)
+    assert (user("manager").id, "Overdue: Wellbeing check for Resident #923") not in subjects
+    assert (user("manager.b").id, "Overdue: Wellbeing check for Resident #923") in subjects
     # another scheduler asking the same day changes nothing
     assert schedule_daily_reminders(dt.datetime.now(dt.UTC).date()) is None
     assert overdue.id
 
 
 def test_band_action_notifications_through_rq(rq, world, drain, submit):
-    submission = submit(world.home_a, mood="low", resident_id=31)
+    submission = submit(world.home_a, mood="low", resident_id=931)
     jobs.enqueue(notify_band_actions, submission.id, job_id=f"band-actions:{submission.id}")
     db.session.commit()
     drain()
     rows = db.session.scalars(select(NotificationOutbox).where(NotificationOutbox.kind == "band_action")).all()
     in_app = {r.user_id for r in rows if r.channel == "in_app"}
     assert in_app == {user(u).id for u in ("nurse", "manager", "manager.ab")}
-    assert {r.subject for r in rows} == {"Wellbeing check: Concern (urgent) · Resident #31"}
+    assert {r.subject for r in rows} == {"Wellbeing check: Concern (urgent) · Resident #931"}
 
 
 def test_flask_worker_command_sweeps_and_drains_the_queue(rq, runner, world, submit, monkeypatch):
@@ -229,3 +231,15 @@ def test_abandoned_started_job_is_marked_failed_by_the_sweeper(rq, world):
 
     assert [n.subject for n in inbox(manager.id)] == [f"Failed: {job.description}"]
     assert db.session.scalar(select(func.count()).select_from(Job).where(Job.active_key.is_not(None))) == 1
+
+
+def test_transfer_summary_through_redis_and_a_worker(rq, auth, client, world, drain):
+    auth.login("nurse")
+    client.post("/documents/transfer-summary", data={"resident_id": world.resident_a.id})
+    job = db.session.scalars(select(Job).where(Job.user_id == user("nurse").id)).one()
+    assert job.status == "queued" and queued_ids(rq) == [job.id]
+    drain()
+    db.session.refresh(job)
+    assert job.status == "finished"
+    text = pdf_text(client.get(f"/documents/file/{job.id}").data)
+    assert "Hospital transfer summary" in text and "Seed Resident Alder House" in text and "Page 1 of 1" in text

@@ -1,0 +1,85 @@
+"""A nurse prints a resident's hospital transfer summary from the Documents and jobs page; another
+home's or a voided resident is refused; expiring authorisations reach the right people daily."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from app.audit import acting_as
+from app.extensions import db
+from app.jobs import Job
+from app.notifications.jobs import send_daily_reminders
+from app.notifications.services import inbox
+from app.residents.models import LegalKind, LegalRecord, LegalStatus
+from tests.integration.jobs.conftest import user
+from tests.integration.jobs.test_documents import pdf_text
+
+
+def test_nurse_prints_the_transfer_summary_of_a_resident(inline, auth, client, world, submit):
+    resident = world.resident_a
+    with acting_as(None, "test"):
+        resident.first_name, resident.last_name, resident.preferred_name = "Siân", "Ŵyn-Gwŷn", "Sia"
+        resident.allergies = "Penicillin — anaphylaxis"
+        resident.communication_needs = "Cymraeg yn gyntaf (Welsh first); hearing aid left ear"
+        db.session.add(LegalRecord(home_id=resident.home_id, resident_id=resident.id, kind=LegalKind.dols,
+                                   status=LegalStatus.in_force, authorised_on=dt.date.today() - dt.timedelta(days=300),
+                                   expires_on=dt.date.today() + dt.timedelta(days=20), supervisory_body="Cyngor"))
+        db.session.commit()
+    submit(world.home_a, mood="low", resident_id=resident.id)
+    auth.login("nurse")
+    page = client.get("/documents/").get_data(as_text=True)
+    assert 'id="transfer-summary-form"' in page and "Ŵyn-Gwŷn, Siân (Sia)" in page
+    assert client.post("/documents/transfer-summary", data={"resident_id": resident.id}).status_code == 302
+    [job] = db.session.scalars(select(Job).where(Job.user_id == user("nurse").id)).all()
+    assert job.status == "finished", job.error
+    assert job.description == "Hospital transfer summary: Siân Ŵyn-Gwŷn (Sia)"
+    download = client.get(f"/documents/file/{job.id}")
+    assert download.status_code == 200
+    text = pdf_text(download.data)
+    for expected in ("Hospital transfer summary", "Siân Ŵyn-Gwŷn", "(known as Sia)", "943 476 5919",
+                     "Penicillin — anaphylaxis", "Cymraeg yn gyntaf", "Do not attempt CPR", "DoLS: In force",
+                     "Seed Contact Daughter", "next of kin", "Alder House", "Room 1 bed S",
+                     "Wellbeing check: total 2 Concern", "Page 1 of 1"):
+        assert expected in text, expected
+    # the summary's own name appears on the assessment documents and notifications too
+    from app.documents.jobs import resident_label
+
+    assert resident_label(resident.id) == "Siân Ŵyn-Gwŷn (Sia)"
+
+
+def test_another_homes_or_a_voided_resident_is_refused(inline, auth, client, world):
+    auth.login("nurse")
+    assert client.post("/documents/transfer-summary", data={"resident_id": world.resident_b.id}).status_code == 404
+    assert client.post("/documents/transfer-summary", data={"resident_id": "x"}).status_code == 404
+    from app.residents.services import void_record
+    from tests.factories import make_resident
+
+    with acting_as(None, "test"):
+        duplicate = make_resident(world.home_a, "Ada", "Duplicate")
+        void_record(duplicate, "Duplicate record", user("manager").id)
+        db.session.commit()
+    response = client.post("/documents/transfer-summary", data={"resident_id": duplicate.id},
+                           follow_redirects=True)
+    assert "This resident&#39;s record was voided, so it cannot be printed." in response.get_data(as_text=True)
+    assert db.session.scalars(select(Job)).all() == []
+
+
+def test_expiring_authorisations_remind_managers_and_nurses_of_that_home_daily(inline, world):
+    with acting_as(None, "test"):
+        for resident, days in ((world.resident_a, 20), (world.resident_b, 40)):
+            expires = dt.date.today() + dt.timedelta(days=days)
+            db.session.add(LegalRecord(home_id=resident.home_id, resident_id=resident.id, kind=LegalKind.dols,
+                                       status=LegalStatus.in_force, expires_on=expires))
+        db.session.commit()
+    today = dt.date.today().isoformat()
+    send_daily_reminders(today)
+    db.session.commit()
+    when = (dt.date.today() + dt.timedelta(days=20)).strftime("%d %b %Y")
+    expected = f"DoLS for Seed Resident Alder House expires on {when} (in 20 days)"
+    for username in ("manager", "nurse", "manager.ab"):
+        assert expected in {n.subject for n in inbox(user(username).id)}, username
+    assert all("DoLS" not in n.subject for n in inbox(user("senior").id))
+    assert all("DoLS" not in n.subject for n in inbox(user("manager.b").id))  # B's expires in 40 days
+    assert send_daily_reminders(today) == 0
