@@ -1,4 +1,5 @@
-"""Demo data for a first start: one group, two homes, their units, rooms and beds, a dozen users.
+"""Demo data for a first start: one group, two homes, their units, rooms and beds, a dozen users,
+and about 60 residents with their stays, contacts, legal register and enquiries.
 
 Loaded only into a database that has no organisation yet, so running again changes nothing.
 """
@@ -129,5 +130,8 @@ def load_demo_data() -> dict | None:
                 user.homes = [homes[i] for i in home_refs]
                 where = ", ".join(homes[i].name for i in home_refs)
             created_users.append((username, role_name, where))
+        from app.residents.demo import load_demo_residents
+
+        load_demo_residents(homes)
         db.session.commit()
     return {"password": password, "users": created_users}

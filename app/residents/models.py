@@ -11,9 +11,11 @@ import datetime as dt
 import enum
 
 from flask_appbuilder import Model
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import declared_attr, mapped_column, relationship
 
+from app import labels
 from app.crypto import EncryptedDate, EncryptedText, blind_index_column
 from app.homes.models import str_enum
 from app.tenancy import HomeOwnedMixin
@@ -103,6 +105,31 @@ class WaitingPriority(enum.IntEnum):
     urgent = 1
     high = 2
     routine = 3
+
+
+labels.register({
+    Sex.female: _l("Female"), Sex.male: _l("Male"), Sex.not_known: _l("Not known"),
+    ResidentStatus.not_admitted: _l("Not admitted"), ResidentStatus.in_residence: _l("In residence"),
+    ResidentStatus.hospital_leave: _l("In hospital (bed kept)"), ResidentStatus.discharged: _l("Discharged"),
+    ResidentStatus.deceased: _l("Deceased"),
+    StayType.permanent: _l("Permanent"), StayType.respite: _l("Respite"), StayType.trial: _l("Trial"),
+    StayStatus.current: _l("Current"), StayStatus.ended: _l("Ended"),
+    DischargeDestination.home: _l("Home"), DischargeDestination.hospital: _l("Hospital"),
+    DischargeDestination.another_care_home: _l("Another care home"), DischargeDestination.death: _l("Death"),
+    LegalKind.dnacpr: _l("DNACPR"), LegalKind.respect: _l("ReSPECT"), LegalKind.dols: _l("DoLS"),
+    LegalKind.mca: _l("Mental capacity assessment"), LegalKind.advance_decision: _l("Advance decision"),
+    LegalStatus.applied: _l("Applied for"), LegalStatus.in_force: _l("In force"), LegalStatus.refused: _l("Refused"),
+    LegalStatus.ended: _l("Ended"),
+    EnquiryStage.enquiry: _l("Enquiry"), EnquiryStage.assessment: _l("Pre-admission assessment"),
+    EnquiryStage.offer: _l("Offer"), EnquiryStage.admitted: _l("Admitted"), EnquiryStage.declined: _l("Declined"),
+    EnquiryStage.lost: _l("Lost"),
+    EnquirySource.family: _l("Family"), EnquirySource.self_referral: _l("Self-referral"),
+    EnquirySource.hospital: _l("Hospital"), EnquirySource.local_authority: _l("Local authority"),
+    EnquirySource.gp: _l("GP"), EnquirySource.website: _l("Website"), EnquirySource.other: _l("Other"),
+    Funding.self_funder: _l("Self-funder"), Funding.local_authority: _l("Local authority"),
+    Funding.chc: _l("NHS Continuing Healthcare"), Funding.fnc: _l("NHS-funded Nursing Care"),
+    Funding.mixed: _l("Mixed (top-up)"), Funding.unknown: _l("Not known yet"),
+})
 
 
 class VoidableMixin:

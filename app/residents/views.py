@@ -98,6 +98,8 @@ LABELS = {
 }
 
 READ_ONLY = {"list": "read", "show": "read"}
+# Residents, contacts, legal records and enquiries are voided or closed, never deleted.
+NO_DELETE = CareModelView.exclude_route_methods | {"delete"}
 
 
 def _date_field(label):
@@ -109,6 +111,7 @@ class VoidableView:
 
     base_filters = [["voided_at", HideVoided, None]]
     method_permission_name = {**METHOD_PERMISSIONS, "void": "write"}
+    exclude_route_methods = NO_DELETE
 
     @expose("/void/<int:pk>", methods=["GET", "POST"])
     @has_access
@@ -259,6 +262,7 @@ class EnquiryRules:
 class EnquiryView(EnquiryRules, KeepFormOnError, CareModelView):
     datamodel = SQLAInterface(Enquiry)
     class_permission_name = "Enquiries"
+    exclude_route_methods = NO_DELETE
     list_title = show_title = add_title = edit_title = _l("Enquiries")
     list_columns = ["received_at", "first_name", "last_name", "stage", "source", "funding_expected",
                     "preferred_on", "waiting_priority", "home"]
