@@ -154,7 +154,7 @@ def check_rule(tree: Any) -> RuleInfo:
                 if not scoped:
                     variables.add(name.split(".")[0])
             continue
-        if op == "date_diff" and arg_list[2] not in _DATE_UNITS:
+        if op == "date_diff" and (not isinstance(arg_list[2], str) or arg_list[2] not in _DATE_UNITS):
             raise LogicError(f"'date_diff' unit must be one of {sorted(_DATE_UNITS)}")
         if op in _SCOPED:
             stack.append((arg_list[0], depth + 1, scoped))

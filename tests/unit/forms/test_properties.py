@@ -105,3 +105,13 @@ def test_json_reader_only_raises_its_own_error(text):
         jsonio.loads(text)
     except jsonio.JsonInputError:
         pass
+
+
+def test_date_diff_with_a_computed_or_list_unit_is_a_logic_error():
+    for unit in ({"var": "x"}, ["days"], 3):
+        try:
+            evaluate({"date_diff": ["2020-01-01", "2021-01-01", unit]}, {})
+        except LogicError as exc:
+            assert "unit" in str(exc)
+        else:
+            raise AssertionError("a non-literal unit was accepted")
