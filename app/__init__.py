@@ -107,7 +107,7 @@ def _import_models() -> None:
 
 
 def _init_request_context(app: Flask) -> None:
-    from app import audit, labels
+    from app import audit, i18n, labels
 
     @app.before_request
     def _request_id():
@@ -125,6 +125,7 @@ def _init_request_context(app: Flask) -> None:
 
     audit.set_context_resolver(_audit_context)
     app.jinja_env.globals["label"] = labels.label
+    i18n.init_app(app)
 
     @app.context_processor
     def _home_switcher():

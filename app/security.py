@@ -15,6 +15,7 @@ from sqlalchemy.orm import mapped_column, relationship
 from wtforms.validators import DataRequired
 
 from app import permissions
+from app.i18n import role_label
 
 log = logging.getLogger(__name__)
 
@@ -64,15 +65,18 @@ class CareUserView(UserDBModelView):
         "fail_login_count",
     ]
     label_columns = {
+        **UserDBModelView.label_columns,
         "all_homes": _l("Works in every home"),
         "homes": _l("Homes"),
         "fail_login_count": _l("Failed sign-ins (0 unlocks)"),
     }
     description_columns = {
+        **UserDBModelView.description_columns,
         "all_homes": _l("For group staff such as administrators and auditors."),
         "homes": _l("The homes this person works in and can switch between."),
     }
     search_exclude_columns = ["password", "homes"]
+    formatters_columns = {"roles": lambda roles: ", ".join(role_label(r) for r in roles or [])}
     # Roles only (FAB's user groups are not used): every user needs at least one role.
     validators_columns = {"roles": [DataRequired()]}
 
