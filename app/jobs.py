@@ -258,9 +258,9 @@ def _retry(app):
     return Retry(max=retries, interval=intervals)
 
 
-def hand_over(app, job_id: str) -> bool:
+def hand_over(app, job_id: str) -> str | None:
     """Put a queued row on Redis unless RQ already has it. Safe to call again (the sweeper does).
-    Returns False (and leaves the row queued) when Redis cannot be reached."""
+    Returns "handed" or "present", or None (the row stays queued) when Redis cannot be reached."""
     from redis.exceptions import RedisError
     from rq.exceptions import NoSuchJobError
     from rq.job import Job as RQJob
@@ -272,7 +272,7 @@ def hand_over(app, job_id: str) -> bool:
         except NoSuchJobError:
             status = None
         if status in ("queued", "started", "scheduled", "deferred"):
-            return True
+            return "present"
         if status is not None:  # finished, failed, stopped, canceled: a retry of the same row
             RQJob.fetch(job_id, connection=conn).delete()
         queue(app).enqueue_call(
@@ -282,12 +282,12 @@ def hand_over(app, job_id: str) -> bool:
         )
     except RedisError as error:
         log.warning("Redis unavailable; job %s stays queued for the sweeper: %s", job_id, error)
-        return False
+        return None
     try:
         _update(app, job_id, enqueued_at=_now())
     except SQLAlchemyError:  # it is on Redis all the same; the time is only for the page
         log.exception("could not note when job %s was handed to Redis", job_id)
-    return True
+    return "handed"
 
 
 def run_inline(app, job_id: str) -> None:
@@ -554,7 +554,7 @@ def sweep(app=None, grace_seconds: int = SWEEP_GRACE_SECONDS) -> dict[str, int]:
         conn_redis = redis_connection(app)
         for job_id, status in rows:
             if status == JobStatus.queued.value:
-                if hand_over(app, job_id):
+                if hand_over(app, job_id) == "handed":
                     counts["handed_over"] += 1
                 continue
             try:

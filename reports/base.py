@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -107,8 +108,9 @@ def _numbered_canvas(info: DocumentInfo):
     return NumberedCanvas
 
 
-def build_pdf(story: list, info: DocumentInfo) -> bytes:
-    """Lay out the flowables on A4 pages with the shared header and footer; returns the PDF."""
+def build_pdf(story: list, info: DocumentInfo, on_page: Callable[[int], None] | None = None) -> bytes:
+    """Lay out the flowables on A4 pages with the shared header and footer; returns the PDF.
+    `on_page(n)` is told as each page is laid out (for progress)."""
     register_fonts()
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -123,5 +125,7 @@ def build_pdf(story: list, info: DocumentInfo) -> bytes:
         subject=info.subject or info.title,
         creator="WriteCareNotes",
     )
+    if on_page is not None:
+        doc.afterPage = lambda: on_page(doc.page)
     doc.build(story, canvasmaker=_numbered_canvas(info))
     return buffer.getvalue()

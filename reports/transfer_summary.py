@@ -10,7 +10,7 @@ import io
 from dataclasses import dataclass, field
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Image, KeepInFrame, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Image, KeepInFrame, PageBreak, Paragraph, Spacer, Table, TableStyle
 
 from reports.base import DocumentInfo, build_pdf, london
 from reports.styles import (
@@ -95,7 +95,7 @@ def _section(title: str, value: str, alert: bool = False) -> list:
     return [Paragraph(text(title), STYLES["h2"]), body]
 
 
-def summary_story(summary: TransferSummary, today: dt.date) -> list:
+def summary_story(summary: TransferSummary, today: dt.date, title: str = "Hospital transfer summary") -> list:
     known_as = f" (known as {summary.preferred_name})" if summary.preferred_name else ""
     born = summary.date_of_birth
     identity = [
@@ -127,7 +127,7 @@ def summary_story(summary: TransferSummary, today: dt.date) -> list:
                    [("BACKGROUND", (0, 0), (-1, -1), ALERT), ("BOX", (0, 0), (-1, -1), 0.6, RULE)])
 
     story: list = [
-        Paragraph("Hospital transfer summary", STYLES["title"]),
+        Paragraph(text(title), STYLES["title"]),
         top, Spacer(1, 2 * mm), alerts, Spacer(1, 1 * mm),
     ]
     story += _section("Conditions and medical history", summary.conditions)
@@ -168,3 +168,33 @@ def transfer_summary_pdf(
         subject="Hospital transfer summary",
     )
     return build_pdf(summary_story(summary, printed_at.date()), info)
+
+
+def transfer_summaries_pdf(
+    summaries: list[TransferSummary],
+    *,
+    home_name: str,
+    printed_by: str,
+    printed_at: dt.datetime | None = None,
+    on_page=None,
+) -> bytes:
+    """Every resident's summary in one file, one page each (the home's grab pack)."""
+    printed_at = printed_at or dt.datetime.now(dt.UTC)
+    story: list = []
+    for index, summary in enumerate(summaries):
+        if index:
+            story.append(PageBreak())
+        story += summary_story(summary, printed_at.date(), title=f"Hospital transfer summary: {summary.name}")
+    if not story:
+        story.append(Paragraph("No residents live in this home at the moment.", STYLES["body"]))
+    info = DocumentInfo(
+        title="Hospital transfer summaries",
+        home_name=home_name,
+        header_right=f"All residents · {len(summaries)}",
+        printed_by=printed_by,
+        printed_at=printed_at,
+        footer_note=f"Correct as recorded at {london(printed_at)}. Check allergies and resuscitation "
+                    "status with the home if in doubt.",
+        subject="Hospital transfer summaries",
+    )
+    return build_pdf(story, info, on_page=on_page)

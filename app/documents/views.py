@@ -18,6 +18,7 @@ from app.documents.jobs import (
     printable_resident,
     printable_submission,
     render_assessment_pdf,
+    render_home_transfer_summaries,
     render_transfer_summary_pdf,
     resident_label,
 )
@@ -115,13 +116,38 @@ def request_transfer_summary(resident_id, user) -> Job:
     )
 
 
+def request_home_transfer_summaries(home_id, user) -> Job:
+    """Queue every resident's transfer summary for one home in scope (after the caller commits)."""
+    from app.guards import valid_int_id
+    from app.homes.models import CareHome
+
+    scope = current_scope()
+    if not valid_int_id(home_id) or (scope is not None and int(home_id) not in scope):
+        raise LookupError(home_id)
+    home = db.session.scalar(select(CareHome).where(CareHome.id == int(home_id)))
+    if home is None:
+        raise LookupError(home_id)
+    return jobs.enqueue(
+        render_home_transfer_summaries, home.id, user.id,
+        job_id=f"home-transfer-summaries:{home.id}:{user.id}",
+        description=f"{TRANSFER_SUMMARY}: {_l('every resident of %(home)s', home=home.name)}",
+        user_id=user.id, home_id=home.id,
+    )
+
+
+def homes_in_scope() -> list:
+    from app.homes.models import CareHome
+
+    return list(db.session.scalars(select(CareHome).order_by(CareHome.name)))
+
+
 class DocumentsView(BaseView):
     route_base = "/documents"
     default_view = "list"
     class_permission_name = RESOURCE
     method_permission_name = {
         "list": "read", "status": "read", "document": "read", "retry": "write", "assessment": "write",
-        "transfer_summary": "write",
+        "transfer_summary": "write", "home_transfer_summaries": "write",
     }
 
     @expose("/")
@@ -135,6 +161,7 @@ class DocumentsView(BaseView):
             active=any(job.is_active for job in rows),
             assessments=recent_assessments(),
             residents=residents_to_print(),
+            homes=homes_in_scope(),
             status=JobStatus,
         )
 
@@ -185,6 +212,11 @@ class DocumentsView(BaseView):
     @has_access
     def transfer_summary(self):
         return self._ask(request_transfer_summary, request.form.get("resident_id", ""))
+
+    @expose("/home-transfer-summaries", methods=["POST"])
+    @has_access
+    def home_transfer_summaries(self):
+        return self._ask(request_home_transfer_summaries, request.form.get("home_id", ""))
 
     def _ask(self, request_document, record_id):
         try:

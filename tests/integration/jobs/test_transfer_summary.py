@@ -83,3 +83,41 @@ def test_expiring_authorisations_remind_managers_and_nurses_of_that_home_daily(i
     assert all("DoLS" not in n.subject for n in inbox(user("senior").id))
     assert all("DoLS" not in n.subject for n in inbox(user("manager.b").id))  # B's expires in 40 days
     assert send_daily_reminders(today) == 0
+
+
+def test_every_resident_of_a_home_in_one_file_with_progress(inline, auth, client, world, monkeypatch):
+    from app.documents import jobs as document_jobs
+    from app.residents import stays
+    from tests.factories import make_bed, make_resident
+
+    with acting_as(None, "test"):
+        for number, (first, last) in enumerate((("Gwilym", "Ŵatcyn"), ("Ffion", "Ŷd"), ("Mair", "Owen")), 1):
+            resident = make_resident(world.home_a, first, last)
+            bed = make_bed(world.room_a, f"B{number}")
+            stays.admit_resident(resident.id, bed.id, dt.datetime.now(dt.UTC) - dt.timedelta(days=3), "permanent")
+        db.session.commit()
+    seen = []
+    original = document_jobs.set_progress
+
+    def recording(done, total=None):
+        seen.append((done, total))
+        original(done, total)
+
+    monkeypatch.setattr(document_jobs, "set_progress", recording)
+    auth.login("manager")
+    assert 'id="home-summaries-form"' in client.get("/documents/").get_data(as_text=True)
+    assert client.post("/documents/home-transfer-summaries", data={"home_id": world.home_b.id}).status_code == 404
+    assert client.post("/documents/home-transfer-summaries", data={"home_id": world.home_a.id}).status_code == 302
+    [job] = db.session.scalars(select(Job).where(Job.user_id == user("manager").id)).all()
+    assert job.status == "finished" and job.progress == 100, job.error
+    assert seen[:4] == [(1, 8), (2, 8), (3, 8), (4, 8)] and seen[-1] == (8, 8)  # gathering, then page by page
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    pages = PdfReader(BytesIO(client.get(f"/documents/file/{job.id}").data)).pages
+    assert len(pages) == 4
+    texts = [" ".join(p.extract_text().split()) for p in pages]
+    names = ["Mair Owen", "Seed Resident Alder House", "Gwilym Ŵatcyn", "Ffion Ŷd"]  # Ŵ under W, Ŷ under Y
+    for number, (text, name) in enumerate(zip(texts, names, strict=True), start=1):
+        assert f"Hospital transfer summary: {name}" in text and f"Page {number} of 4" in text
