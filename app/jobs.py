@@ -594,6 +594,39 @@ def periodic(*, cron: str | None = None, interval: int | None = None):
 periodic(interval=60)(sweep_tick)
 
 
+DEFAULT_RESULT_DAYS = 30
+
+
+def purge_old_results(app=None, now: dt.datetime | None = None) -> int:
+    """Delete generated files older than JOB_RESULT_DAYS (they hold personal data; ask again for a
+    fresh copy). The job rows stay, without their file. Returns how many files went."""
+    app = app or _app_for_job()
+    days = int(app.config.get("JOB_RESULT_DAYS", DEFAULT_RESULT_DAYS))
+    cutoff = (now or _now()) - dt.timedelta(days=days)
+    table = Job.__table__
+    with app.app_context():
+        base = Path(app.config["FILES_DIR"]).resolve()
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                select(table.c.id, table.c.result_path)
+                .where(table.c.result_path.is_not(None), table.c.finished_at <= cutoff)
+            ).all()
+        for job_id, relative in rows:
+            path = (base / relative).resolve()
+            if base in path.parents and path.is_file():
+                path.unlink()
+                with contextlib.suppress(OSError):
+                    path.parent.rmdir()
+            _update(app, job_id, result_path=None)
+    return len(rows)
+
+
+@periodic(cron="30 3 * * *")
+def purge_tick():
+    """Every night at 03:30 UTC: old generated files go."""
+    return purge_old_results(_app_for_job())
+
+
 def build_cron(connection):
     from rq.cron import CronScheduler
 

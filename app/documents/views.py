@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -162,6 +162,7 @@ class DocumentsView(BaseView):
             assessments=recent_assessments(),
             residents=residents_to_print(),
             homes=homes_in_scope(),
+            result_days=current_app.config.get("JOB_RESULT_DAYS", jobs.DEFAULT_RESULT_DAYS),
             status=JobStatus,
         )
 

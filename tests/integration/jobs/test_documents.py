@@ -52,6 +52,9 @@ def test_manager_prints_an_assessment_inline_and_downloads_it(inline, auth, clie
         assert word in text, word
     assert "by Dafydd ap Gwŷn (manager)" in text and "Page 1 of 1" in text
     assert f"SHA-256 {submission.sha256}" in text
+    status = client.get("/documents/status.json").get_json()["jobs"]
+    assert status == [{"id": job.id, "status": "finished", "progress": 100, "error": None,
+                       "description": job.description, "download": f"/documents/file/{job.id}"}]
     # the audit trail shows who asked for it
     from app.audit import AuditEvent
 
@@ -163,3 +166,23 @@ def test_job_arguments_must_be_plain_values(inline, world):
 
     with pytest.raises(TypeError):
         jobs.enqueue(render_assessment_pdf, world.home_a, 1)
+
+
+def test_old_files_are_removed_and_the_page_says_so(inline, auth, client, world, submit, files_dir):
+    import datetime as dt
+
+    submission = submit(world.home_a)
+    auth.login("manager")
+    client.post(f"/documents/assessment/{submission.id}")
+    [job] = jobs_of("manager")
+    path = jobs.result_file(job)
+    assert path is not None and path.is_file()
+    assert jobs.purge_old_results(client.application) == 0  # fresh: kept
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=31)
+    assert jobs.purge_old_results(client.application, now=later) == 1
+    assert not path.exists()
+    db.session.commit()
+    db.session.refresh(job)
+    assert job.result_path is None and job.status == "finished"
+    assert client.get(f"/documents/file/{job.id}").status_code == 404
+    assert "The file was removed after 30 days; ask for it again." in client.get("/documents/").get_data(as_text=True)

@@ -159,10 +159,10 @@ def test_daily_reminders_through_rq_cron_and_a_worker(rq, world, drain, submit):
     submit(world.home_b, mood="low", days_ago=9, resident_id=923)  # another home's staff hear of this one
     scheduler = jobs.build_cron(redis_connection(rq))
     names = {cron_job.name for cron_job in scheduler.get_jobs()}
-    assert names == {"app.jobs.sweep_tick", "app.notifications.jobs.daily_reminders_tick"}
+    assert names == {"app.jobs.sweep_tick", "app.jobs.purge_tick", "app.notifications.jobs.daily_reminders_tick"}
     for cron_job in scheduler.get_jobs():  # as if 07:00 had come
         cron_job.next_enqueue_time = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
-    assert len(scheduler.enqueue_jobs()) == 2
+    assert len(scheduler.enqueue_jobs()) == 3
     drain()  # the ticks run, the tick queues the day's reminder job, the worker runs that too
     reminder_job = db.session.scalars(select(Job).where(Job.key.like("daily-reminders:%"))).one()
     assert reminder_job.status == "finished"
