@@ -88,6 +88,12 @@ class Config:
 
     DEMO_DATA = False
     FILES_DIR = os.environ.get("FILES_DIR", str(INSTANCE_DIR / "files"))
+    # Background jobs (app/jobs.py): retries after a failure, seconds between them, the longest a
+    # job may run, and how many days generated files are kept.
+    JOB_RETRIES = int(os.environ.get("JOB_RETRIES", "3"))
+    JOB_RETRY_INTERVALS = [int(s) for s in os.environ.get("JOB_RETRY_INTERVALS", "30,120,600").split(",")]
+    JOB_TIMEOUT = int(os.environ.get("JOB_TIMEOUT", "1800"))
+    JOB_RESULT_DAYS = int(os.environ.get("JOB_RESULT_DAYS", "30"))
 
 
 def _instance_secret(name: str, make) -> str:
