@@ -211,7 +211,7 @@ def _register_cli(app: Flask) -> None:
     from app.audit import audit_cli
     from app.cli import demo_cli, setup_command
     from app.crypto import keys_cli
-    from app.jobs import worker_command
+    from app.jobs import jobs_cli, worker_command
     from forms.cli import forms_cli
 
     app.cli.add_command(audit_cli)
@@ -220,3 +220,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(setup_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(jobs_cli)

@@ -39,7 +39,7 @@ from typing import Any
 import click
 from blinker import Namespace
 from flask import current_app, has_app_context
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 from flask_appbuilder import Model
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, event, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -581,14 +581,32 @@ def sweep_tick():
 PERIODIC: list[dict[str, Any]] = []
 
 
-def periodic(*, cron: str | None = None, interval: int | None = None):
-    """Register a function for RQ's cron scheduler (it runs as an RQ job in an app context)."""
+def periodic(*, cron: str | None = None, interval: int | None = None, daily: bool = False):
+    """Register a function for RQ's cron scheduler (it runs as an RQ job in an app context).
+    `daily` marks once-a-day work that is safe to run again the same day: a worker started after
+    its time runs it at once, and `flask jobs daily` runs it by hand (hosts without Redis)."""
 
     def register(func):
-        PERIODIC.append({"func": func, "cron": cron, "interval": interval})
+        PERIODIC.append({"func": func, "cron": cron, "interval": interval, "daily": daily})
         return func
 
     return register
+
+
+def run_daily(now: dt.datetime | None = None, only_if_due: bool = True) -> list[str]:
+    """Run the daily periodic functions whose time today has passed (or all, by hand)."""
+    from croniter import croniter
+
+    now = now or _now()
+    ran = []
+    for entry in PERIODIC:
+        if not entry["daily"]:
+            continue
+        if only_if_due and croniter(entry["cron"], now).get_prev(dt.datetime).date() != now.date():
+            continue
+        entry["func"]()
+        ran.append(dotted_name(entry["func"]))
+    return ran
 
 
 periodic(interval=60)(sweep_tick)
@@ -621,7 +639,7 @@ def purge_old_results(app=None, now: dt.datetime | None = None) -> int:
     return len(rows)
 
 
-@periodic(cron="30 3 * * *")
+@periodic(cron="30 3 * * *", daily=True)
 def purge_tick():
     """Every night at 03:30 UTC: old generated files go."""
     return purge_old_results(_app_for_job())
@@ -671,6 +689,9 @@ def worker_command(burst: bool, simple: bool, no_cron: bool):
         raise click.ClickException("REDIS_URL is not set: without Redis, jobs run inline and need no worker.")
     found = sweep(app, grace_seconds=0)
     click.echo(f"Sweeper: {found['handed_over']} queued job(s) handed to Redis, {found['abandoned']} abandoned.")
+    if not (burst or no_cron):
+        for name in run_daily():  # started after today's time: today's run is not missed
+            click.echo(f"Daily job run at start: {name}")
 
     class AppWorker(Worker):
         def main_work_horse(self, job, queue):
@@ -690,3 +711,20 @@ def worker_command(burst: bool, simple: bool, no_cron: bool):
     finally:
         if cron is not None and cron.is_alive():
             cron.terminate()
+
+
+jobs_cli = AppGroup("jobs", help="Background jobs.")
+
+
+@jobs_cli.command("daily")
+def daily_command():
+    """Run today's daily jobs now (reminders, file clean-up); each runs once a day at most."""
+    for name in run_daily(only_if_due=False):
+        click.echo(f"ran {name}")
+
+
+@jobs_cli.command("sweep")
+def sweep_command():
+    """Hand queued jobs to Redis that it does not have (after Redis was down)."""
+    found = sweep(current_app._get_current_object(), grace_seconds=0)
+    click.echo(f"{found['handed_over']} queued job(s) handed to Redis, {found['abandoned']} abandoned.")

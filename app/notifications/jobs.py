@@ -310,7 +310,7 @@ def schedule_daily_reminders(on: dt.date) -> Job | None:
     return job
 
 
-@periodic(cron="0 7 * * *")
+@periodic(cron="0 7 * * *", daily=True)
 def daily_reminders_tick() -> None:
     """Every morning at 07:00 UTC (RQ's cron scheduler, started by `flask worker`)."""
     app = jobs.job_app()

@@ -121,3 +121,31 @@ def test_every_resident_of_a_home_in_one_file_with_progress(inline, auth, client
     names = ["Mair Owen", "Seed Resident Alder House", "Gwilym Ŵatcyn", "Ffion Ŷd"]  # Ŵ under W, Ŷ under Y
     for number, (text, name) in enumerate(zip(texts, names, strict=True), start=1):
         assert f"Hospital transfer summary: {name}" in text and f"Page {number} of 4" in text
+
+
+def test_flask_jobs_daily_runs_todays_reminders_by_hand(inline, runner, world):
+    with acting_as(None, "test"):
+        db.session.add(LegalRecord(home_id=world.home_a.id, resident_id=world.resident_a.id, kind=LegalKind.dols,
+                                   status=LegalStatus.in_force, expires_on=dt.date.today() + dt.timedelta(days=5)))
+        db.session.commit()
+    result = runner.invoke(args=["jobs", "daily"])
+    assert result.exit_code == 0, result.output
+    assert "ran app.notifications.jobs.daily_reminders_tick" in result.output
+    db.session.commit()
+    assert any("expires on" in n.subject for n in inbox(user("nurse").id))
+    again = runner.invoke(args=["jobs", "daily"])  # the same day: nothing new
+    assert again.exit_code == 0
+    db.session.commit()
+    assert len([n for n in inbox(user("nurse").id) if "expires on" in n.subject]) == 1
+
+
+def test_a_worker_started_after_seven_runs_todays_daily_jobs_once(monkeypatch):
+    from app import jobs as job_layer
+
+    calls = []
+    entry = {"func": lambda: calls.append("tick"), "cron": "0 7 * * *", "interval": None, "daily": True}
+    monkeypatch.setattr(job_layer, "PERIODIC", [entry, {**entry, "daily": False}])
+    job_layer.run_daily(dt.datetime(2026, 11, 28, 6, 59, tzinfo=dt.UTC))
+    assert calls == []
+    job_layer.run_daily(dt.datetime(2026, 11, 28, 7, 1, tzinfo=dt.UTC))
+    assert calls == ["tick"]
