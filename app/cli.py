@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 import string
 
@@ -59,7 +60,16 @@ def sync_permissions() -> None:
     for name in (sm.auth_role_admin, sm.auth_role_public):
         if sm.find_role(name) is None:
             sm.add_role(name)
-    current_app.appbuilder.add_permissions(update_perms=True)
+    # A browser view and its REST API share one permission namespace (e.g. "Residents") with
+    # different method sets, so FAB's clean-up offers to drop the other's permissions, refuses
+    # because a role holds them, and warns each time. The refusal is right; the warnings are noise.
+    fab_log = logging.getLogger("flask_appbuilder.security.sqla.manager")
+    level = fab_log.level
+    fab_log.setLevel(logging.ERROR)
+    try:
+        current_app.appbuilder.add_permissions(update_perms=True)
+    finally:
+        fab_log.setLevel(level)
 
 
 def setup(load_demo: bool) -> dict:
