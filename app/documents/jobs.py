@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -16,7 +15,6 @@ from app.tenancy import allowed_home_ids
 
 ASSESSMENT_PDF = "Assessment PDF"
 TRANSFER_SUMMARY = "Hospital transfer summary"
-PHOTO_DIR = "photos"  # resident photos, under FILES_DIR
 
 
 def _user(user_id: int):
@@ -101,15 +99,10 @@ def printable_resident(resident_id: int, user):
 
 
 def _photo(resident) -> bytes | None:
-    from pathlib import Path
+    from app.residents.photos import photo_path
 
-    if not resident.photo_filename:
-        return None
-    base = (Path(current_app.config["FILES_DIR"]) / PHOTO_DIR).resolve()
-    path = (base / resident.photo_filename).resolve()
-    if base not in path.parents or not path.is_file():
-        return None
-    return path.read_bytes()
+    path = photo_path(resident)
+    return path.read_bytes() if path is not None else None
 
 
 def _legal_lines(resident) -> tuple[list[str], list[str]]:

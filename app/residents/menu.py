@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.residents import api, pages, views
+from app.residents import api, pages, photos, views
 
 
 def register_views(appbuilder) -> None:
@@ -28,6 +28,7 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view_no_menu(views.AbsenceView)
     appbuilder.add_view_no_menu(pages.ResidentProfileView)
     appbuilder.add_view_no_menu(pages.StayActionsView)
+    appbuilder.add_view_no_menu(photos.ResidentPhotoView)
 
 
 def register_apis(appbuilder) -> None:
