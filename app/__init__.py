@@ -184,6 +184,9 @@ def _register_views(appbuilder: AppBuilder) -> None:
     from app.residents.menu import register_views as register_resident_views
 
     register_resident_views(appbuilder)
+    from app.formbuilder.views import register as register_formbuilder
+
+    register_formbuilder(appbuilder)
 
 
 def _register_apis(app: Flask, appbuilder: AppBuilder, csrf) -> None:

@@ -31,6 +31,7 @@ RESOURCES = {
     "Enquiries": "Residents",
     "Stays": "Residents",
     "Occupancy": "Residents",
+    "Form builder": "Forms",
 }
 
 # Further menu items of a resource (pages of the same permission), shown with its read permission.
@@ -70,7 +71,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "Organisations": "r", "Care homes": "rw", "Units": "rwd", "Rooms": "rwd", "Beds": "rwd",
         "Audit trail": "r", "Documents and jobs": "rw", "Notifications": "r",
         "Residents": "rw", "Contacts": "rw", "Legal register": "rw", "Enquiries": "rw", "Stays": "rw",
-        "Occupancy": "r",
+        "Occupancy": "r", "Form builder": "rw",
     },
     "Nurse": {
         "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r",

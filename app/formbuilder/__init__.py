@@ -1,0 +1,1 @@
+"""The form builder: administrators create, adapt, preview and publish form definitions."""

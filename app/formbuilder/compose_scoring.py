@@ -1,0 +1,176 @@
+"""Form-level editor input: title and kind, scoring (which questions count, bands, band actions), and
+which roles may fill in, view and sign the form. Pure functions, like `compose`."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from app.formbuilder.compose import (
+    COLOURS,
+    KEY_RE,
+    KINDS,
+    NUMBER_TYPES,
+    RIGHTS,
+    ComposeError,
+    _number,
+    text,
+)
+
+ACTION_TYPES = ("notify", "create_task")
+URGENCIES = ("routine", "soon", "urgent", "emergency")
+UNANSWERED = ("fail", "prorate", "flag")
+
+
+def update_settings(definition: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
+    """Title, description and kind of the form."""
+    problems: dict[str, str] = {}
+    if not str(data.get("title_en") or "").strip():
+        problems["title_en"] = "a title is needed"
+    if data.get("kind") not in KINDS:
+        problems["kind"] = "unknown kind"
+    if problems:
+        raise ComposeError(problems)
+    out = copy.deepcopy(dict(definition))
+    form = out["x-form"]
+    form["title"] = text(data.get("title_en"), data.get("title_cy"))
+    description = text(data.get("description_en"), data.get("description_cy"))
+    if description["en-GB"]:
+        form["description"] = description
+    else:
+        form.pop("description", None)
+    form["kind"] = data["kind"]
+    return out
+
+
+def scorable(prop: Mapping[str, Any]) -> str | None:
+    """How a question can score: "options" (its options carry points), "value" (a number), or None."""
+    if prop.get("x-options") and any("points" in o for o in prop["x-options"]):
+        return "options"
+    if prop.get("x-type") in NUMBER_TYPES and "x-options" not in prop:
+        return "value"
+    return None
+
+
+def update_scoring(
+    definition: Mapping[str, Any],
+    scored: Sequence[str],
+    bands: Sequence[Mapping[str, Any]],
+    unanswered: str = "fail",
+) -> dict[str, Any]:
+    """A summed total of the chosen questions, with bands; no questions chosen means no scoring."""
+    problems: dict[str, str] = {}
+    props = definition["properties"]
+    items = []
+    kept = {i["field"]: i for i in (definition.get("x-scoring") or {}).get("items", ())}
+    for key in scored:
+        if key not in props:
+            problems[f"score_{key}"] = "no such question"
+            continue
+        if key in kept and isinstance(kept[key].get("points"), dict):
+            items.append(kept[key])  # a rule from a copied standard form is kept as it was
+            continue
+        how = scorable(props[key])
+        if how is None:
+            problems[f"score_{key}"] = "this question has no points to count"
+            continue
+        items.append({"field": key, "points": how})
+    if unanswered not in UNANSWERED:
+        problems["unanswered"] = "unknown choice"
+    composed_bands = [compose_band(row, n, problems) for n, row in enumerate(bands) if _band_given(row)]
+    codes = [b["code"] for b in composed_bands if b]
+    if len(set(codes)) != len(codes):
+        problems["bands"] = "two bands have the same code"
+    if composed_bands and not items:
+        problems["bands"] = "bands need at least one scored question"
+    if problems:
+        raise ComposeError(problems)
+    out = copy.deepcopy(dict(definition))
+    if not items:
+        out.pop("x-scoring", None)
+        return out
+    old = out.get("x-scoring") or {}
+    scoring: dict[str, Any] = {"items": items, "total": old.get("total", "sum"), "unanswered": unanswered}
+    for part in ("prorate_max_unanswered", "decimals"):
+        if part in old:
+            scoring[part] = old[part]
+    if composed_bands:
+        scoring["bands"] = composed_bands
+    out["x-scoring"] = scoring
+    return out
+
+
+def _band_given(row: Mapping[str, Any]) -> bool:
+    return any(str(row.get(k) or "").strip() for k in ("code", "label_en", "min", "max"))
+
+
+def compose_band(row: Mapping[str, Any], n: int, problems: dict[str, str]) -> dict[str, Any]:
+    """One band row: code, label en/cy, min, max, colour, response en/cy, actions."""
+    code = str(row.get("code") or "").strip()
+    if not KEY_RE.match(code):
+        problems[f"band_{n}_code"] = "a band code uses lower-case letters, digits and _"
+    if not str(row.get("label_en") or "").strip():
+        problems[f"band_{n}_label_en"] = "a band needs a label"
+    band: dict[str, Any] = {"code": code, "label": text(row.get("label_en"), row.get("label_cy"))}
+    low = _number(row.get("min"), f"band_{n}_min", problems)
+    high = _number(row.get("max"), f"band_{n}_max", problems)
+    if low is not None:
+        band["min"] = low
+    if high is not None:
+        band["max"] = high
+    if low is not None and high is not None and low > high:
+        problems[f"band_{n}_max"] = "must not be below the minimum"
+    colour = str(row.get("colour") or "").strip()
+    if colour:
+        if colour not in COLOURS:
+            problems[f"band_{n}_colour"] = "unknown colour"
+        else:
+            band["colour"] = colour
+    response = text(row.get("response_en"), row.get("response_cy"))
+    if response["en-GB"]:
+        band["response"] = response
+    actions = [_action(a, n, m, problems) for m, a in enumerate(row.get("actions") or ()) if a.get("type")]
+    kept = [a for a in row.get("kept_actions") or () if a.get("type") not in ACTION_TYPES]
+    if actions or kept:
+        band["actions"] = kept + actions
+    if "when" in row:
+        band["when"] = row["when"]
+    return band
+
+
+def _action(row: Mapping[str, Any], n: int, m: int, problems: dict[str, str]) -> dict[str, Any]:
+    kind = row.get("type")
+    role = str(row.get("role") or "").strip()
+    if kind not in ACTION_TYPES:
+        problems[f"band_{n}_action_{m}"] = "unknown action"
+        return {}
+    if not role:
+        problems[f"band_{n}_action_{m}_role"] = "choose a role"
+    action: dict[str, Any] = {"type": kind, "role": role}
+    urgency = row.get("urgency") or "routine"
+    if urgency not in URGENCIES:
+        problems[f"band_{n}_action_{m}_urgency"] = "unknown urgency"
+    action["urgency"] = urgency
+    if kind == "create_task":
+        task = text(row.get("task_en"), row.get("task_cy"))
+        if not task["en-GB"]:
+            problems[f"band_{n}_action_{m}_task"] = "describe the task"
+        action["task"] = task
+    return action
+
+
+def update_permissions(
+    definition: Mapping[str, Any], chosen: Mapping[str, Sequence[str]], known_roles: Sequence[str]
+) -> dict[str, Any]:
+    """x-permissions from the roles ticked for each right; unknown role names are refused."""
+    block: dict[str, list[str]] = {}
+    for right in RIGHTS:
+        roles = list(dict.fromkeys(chosen.get(right) or ()))
+        unknown = [r for r in roles if r not in known_roles]
+        if unknown:
+            raise ComposeError({right: f"unknown role: {', '.join(unknown)}"})
+        block[right] = roles
+    out = copy.deepcopy(dict(definition))
+    out["x-permissions"] = block
+    return out
