@@ -133,5 +133,9 @@ def load_demo_data() -> dict | None:
         from app.residents.demo import load_demo_residents
 
         load_demo_residents(homes)
+        from app.assessments.services import ensure_default_schedules
+
+        for home in homes:
+            ensure_default_schedules(home.id)
         db.session.commit()
     return {"password": password, "users": created_users}

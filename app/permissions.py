@@ -31,6 +31,10 @@ RESOURCES = {
     "Enquiries": "Residents",
     "Stays": "Residents",
     "Occupancy": "Residents",
+    "Assessments": "Assessments",
+    "Assessment signing": "Assessments",
+    "Assessment schedules": "Assessments",
+    "Tasks": "Assessments",
     "Form builder": "Forms",
 }
 
@@ -38,6 +42,7 @@ RESOURCES = {
 EXTRA_MENUS = {
     "Legal register": ["Legal dates due"],
     "Enquiries": ["Enquiry board"],
+    "Assessments": ["Due and overdue"],
 }
 
 # Every signed-in role may switch home, see its own profile and change its own password.
@@ -72,20 +77,24 @@ MATRIX: dict[str, dict[str, str]] = {
         "Audit trail": "r", "Documents and jobs": "rw", "Notifications": "r",
         "Residents": "rw", "Contacts": "rw", "Legal register": "rw", "Enquiries": "rw", "Stays": "rw",
         "Occupancy": "r", "Form builder": "rw",
+        "Assessments": "rw", "Assessment signing": "w", "Assessment schedules": "rwd", "Tasks": "rwd",
     },
     "Nurse": {
         "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r",
         "Documents and jobs": "rw", "Notifications": "r",
         "Residents": "rw", "Contacts": "rw", "Legal register": "rw", "Enquiries": "r", "Stays": "r",
+        "Assessments": "rw", "Assessment signing": "w", "Assessment schedules": "r", "Tasks": "rw",
     },
     "Senior Carer": {
         "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r",
         "Documents and jobs": "rw", "Notifications": "r",
         "Residents": "r", "Contacts": "r", "Legal register": "r", "Stays": "r",
+        "Assessments": "rw", "Assessment signing": "w", "Assessment schedules": "r", "Tasks": "rw",
     },
     "Carer": {
         "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r", "Notifications": "r",
         "Residents": "r", "Contacts": "r", "Legal register": "r", "Stays": "r",
+        "Assessments": "rw", "Assessment schedules": "r", "Tasks": "rw",
     },
     "Office": {
         "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "rw",
@@ -104,6 +113,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "Audit trail": "r", "Documents and jobs": "r", "Notifications": "r",
         "Residents": "r", "Contacts": "r", "Legal register": "r", "Enquiries": "r", "Stays": "r",
         "Occupancy": "r",
+        "Assessments": "r", "Assessment schedules": "r", "Tasks": "r",
     },
     # Family: nothing of the residents' records yet (the family portal comes later).
     "Family": {"Notifications": "r"},

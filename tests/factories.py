@@ -124,6 +124,20 @@ def _seed_residents(home: CareHome, room: Room, nhs_number: str) -> None:
                                decision="Do not attempt CPR", decided_on=dt.date.today() - dt.timedelta(days=60)))
     db.session.add(Enquiry(home_id=home.id, first_name="Seed", last_name=f"Enquiry {home.name}"))
     db.session.flush()
+    _seed_assessments(home, resident)
+
+
+def _seed_assessments(home: CareHome, resident: Resident) -> None:
+    """The default assessment schedule, a draft MUST and an open task in each home."""
+    from app.assessments.models import AssessmentRecord, Task
+    from app.assessments.services import ensure_default_schedules
+
+    ensure_default_schedules(home.id)
+    db.session.add(AssessmentRecord(home_id=home.id, resident_id=resident.id, form_key="must", version=1,
+                                    sha256="0" * 64, token=f"seed-draft-{home.id}", answers={}))
+    db.session.add(Task(home_id=home.id, resident_id=resident.id, title=f"Seed task {home.name}",
+                        due_on=dt.date.today(), assigned_role="Nurse"))
+    db.session.flush()
 
 
 def seed_world() -> None:

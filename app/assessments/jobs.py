@@ -1,0 +1,74 @@
+"""The band actions of a submitted assessment, run through the job layer (inline or on a worker):
+`notify` writes notifications to the role in that home, `create_task` and `refer` create a task,
+`set_review_interval` brings the next assessment forward. Safe to run twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.assessments.models import AssessmentRecord, Task
+from app.extensions import db
+from app.forms_store import get_store
+from app.jobs import JobError
+from forms.messages import localised
+
+# Who does a task a band action creates.
+TASK_ROLES = {"refer": "Nurse", "create_task": "Nurse"}
+URGENCY_DAYS = {"emergency": 0, "urgent": 0, "soon": 1, "routine": 7}
+
+
+def run_band_actions(record_id: int) -> dict:
+    """Apply the actions of the band the assessment scored. Returns what was done."""
+    from app.notifications.jobs import notify_band_actions
+
+    record = db.session.get(AssessmentRecord, record_id)
+    if record is None or not record.submission_id:
+        raise JobError(str(_l("This assessment no longer exists.")))
+    submission = get_store().get_submission(record.submission_id)
+    if submission is None:
+        raise JobError(str(_l("This assessment no longer exists.")))
+    actions = list((submission.data or {}).get("actions") or ())
+    done = {"notified": 0, "tasks": 0, "review": None}
+    if any(a.get("type") == "notify" for a in actions):
+        done["notified"] = notify_band_actions(record.submission_id)
+    title = localised(store_title(submission.form_key, submission.version))
+    taken = submission.taken_at
+    for index, action in enumerate(actions):
+        kind = action.get("type")
+        if kind in ("refer", "create_task"):
+            done["tasks"] += _task(record, action, index, title, taken)
+        elif kind == "set_review_interval":
+            interval = dt.timedelta(days=action.get("days") or 0, hours=action.get("hours") or 0)
+            record.next_due_at = taken + interval
+            done["review"] = record.next_due_at.isoformat()
+    db.session.flush()
+    return done
+
+
+def store_title(key: str, version: int):
+    return get_store().load(key, version).title
+
+
+def _task(record: AssessmentRecord, action: dict, index: int, form_title: str, taken: dt.datetime) -> int:
+    source = f"band:{record.submission_id}:{index}"
+    if db.session.scalar(select(Task.id).where(Task.source == source)) is not None:
+        return 0
+    target = action.get("to")
+    target = localised(target) if isinstance(target, dict) else (target or "")
+    if action.get("type") == "refer":
+        title = str(_l("Refer to %(to)s", to=target))
+    else:
+        title = localised(action.get("title")) if isinstance(action.get("title"), dict) else (
+            action.get("title") or str(_l("Follow up the assessment")))
+    urgency = action.get("urgency") or "routine"
+    due = taken.date() + dt.timedelta(days=URGENCY_DAYS.get(urgency, 7))
+    db.session.add(Task(
+        home_id=record.home_id, resident_id=record.resident_id, title=f"{title}"[:300],
+        detail=str(_l("%(form)s scored %(total)s (%(band)s); urgency: %(urgency)s.", form=form_title,
+                      total=record.total, band=record.band_label or record.band, urgency=urgency)),
+        due_on=due, assigned_role=TASK_ROLES.get(action.get("type"), "Nurse"), source=source,
+    ))
+    return 1

@@ -1,0 +1,299 @@
+"""Assessment pages: a resident's assessments (due, overdue, drafts), filling in a form without
+JavaScript, the result with its score, band and response, signing, amending with a reason, the
+history chart, and each home's list of due and overdue assessments and tasks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import wtforms
+from flask import abort, flash, redirect, request, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from app.assessments import services
+from app.assessments.chart import score_chart
+from app.assessments.models import AssessmentRecord, RecordStatus, Task
+from app.exceptions import DomainError
+from app.extensions import db
+from app.forms_store import get_store
+from app.guards import valid_int_id
+from app.residents.common import flash_domain_error, parse_datetime
+from app.residents.models import Resident
+from app.residents.services import LONDON
+from app.tenancy import acting_user, current_scope
+from forms.messages import localised
+from forms.printing import printable_rows
+from forms.rendering import build_form_class
+
+SIGNING = "Assessment signing"
+
+
+def _locale() -> str:
+    return str(get_locale() or "en-GB")
+
+
+def _resident(pk) -> Resident:
+    resident = db.session.get(Resident, pk) if valid_int_id(pk) else None
+    if resident is None or resident.voided_at is not None:
+        abort(404)
+    return resident
+
+
+def _record(pk) -> AssessmentRecord:
+    record = db.session.get(AssessmentRecord, pk) if valid_int_id(pk) else None
+    if record is None:
+        abort(404)
+    return record
+
+
+def _definition(key: str, version: int | None = None):
+    try:
+        return services.definition(key, version)
+    except DomainError:
+        abort(404)
+
+
+def _form_class(definition):
+    return build_form_class(definition, _locale(), base_class=wtforms.Form)
+
+
+def _int(value) -> int | None:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and valid_int_id(int(text)) else None
+
+
+def _role_name(user) -> str:
+    roles = [r.name for r in getattr(user, "roles", [])]
+    return roles[0] if roles else ""
+
+
+class AssessmentPagesView(BaseView):
+    """The resident's assessments and the forms themselves."""
+
+    route_base = "/assessments"
+    class_permission_name = "Assessments"
+    method_permission_name = {"resident": "read", "record": "read", "history": "read", "due": "read",
+                              "fill": "write"}
+    default_view = "due"
+
+    @expose("/resident/<int:pk>/")
+    @has_access
+    def resident(self, pk):
+        resident = _resident(pk)
+        lines = services.due_lines(resident)
+        others = [r for r in services.records_of(resident.id)
+                  if r.form_key not in {line.schedule.form_key for line in lines}]
+        return self.render_template(
+            "assessments/resident.html", resident=resident, lines=lines, others=others,
+            forms=[(key, services.form_title(key)) for key in services.STANDARD_FORMS],
+            can_fill=self.appbuilder.sm.has_access("can_write", "Assessments"),
+            title=_l("Assessments: %(name)s", name=resident.full_name),
+        )
+
+    @expose("/resident/<int:pk>/fill/<string:key>", methods=["GET", "POST"])
+    @has_access
+    def fill(self, pk, key):
+        resident = _resident(pk)
+        if request.method == "POST":
+            return self._post(resident, key)
+        draft = None
+        draft_id = _int(request.args.get("draft"))
+        if draft_id is not None:
+            draft = _record(draft_id)
+            if draft.resident_id != resident.id or draft.form_key != key or draft.status != RecordStatus.draft:
+                abort(404)
+        definition = _definition(key, draft.version if draft else None)
+        form_class = _form_class(definition)
+        form = form_class.from_answers(draft.answers) if draft else form_class()
+        token = draft.token if draft else uuid.uuid4().hex
+        return self._render_form(resident, definition, form, token)
+
+    def _render_form(self, resident, definition, form, token, status=200, taken_at=""):
+        return self.render_template(
+            "assessments/fill.html", resident=resident, definition=definition, form=form, token=token,
+            form_title=localised(definition.title, _locale()), taken_at=taken_at,
+            title=localised(definition.title, _locale()),
+        ), status
+
+    def _post(self, resident, key):
+        version = _int(request.form.get("_version"))
+        sha256 = str(request.form.get("_sha256", ""))[:64]
+        token = str(request.form.get("_token", ""))[:64]
+        if version is None or len(token) < 16:
+            abort(400)
+        definition = _definition(key, version)
+        form = _form_class(definition)(request.form)
+        answers = form.to_answers()
+        user = acting_user()
+        taken_text = str(request.form.get("_taken_at", ""))[:40]
+        try:
+            if request.form.get("_action") == "draft":
+                record = services.save_draft(resident, key, version, sha256, token, answers, user)
+                db.session.commit()
+                flash(str(_l("Draft saved.")), "success")
+                if record.status != RecordStatus.draft:
+                    return redirect(url_for(".record", pk=record.id))
+                return redirect(url_for(".fill", pk=resident.id, key=key, draft=record.id))
+            taken_at = parse_datetime(taken_text, naive_zone=LONDON) if taken_text else None
+            if taken_text and (taken_at is None or taken_at > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)):
+                raise DomainError({"taken_at": [str(_l("Give a time that is not in the future."))]})
+            result, record = services.submit(resident, key, version, sha256, token, answers, user,
+                                             taken_at=taken_at, locale=_locale())
+        except services.DuplicateSubmit as error:
+            db.session.rollback()
+            flash(error.message, "warning")
+            existing = services.by_token(token)
+            return redirect(url_for(".record", pk=existing.id) if existing else url_for(".resident", pk=resident.id))
+        except DomainError as error:
+            db.session.rollback()
+            flash_domain_error(error)
+            return self._render_form(resident, definition, form, token, status=422, taken_at=taken_text)
+        if record is None:
+            form.apply_result(result)
+            flash(str(_l("Some answers need attention; nothing was saved yet.")), "danger")
+            return self._render_form(resident, definition, form, token, status=422, taken_at=taken_text)
+        db.session.commit()
+        return redirect(url_for(".record", pk=record.id))
+
+    @expose("/record/<int:pk>/")
+    @has_access
+    def record(self, pk):
+        record = _record(pk)
+        if record.status == RecordStatus.draft:
+            return redirect(url_for(".fill", pk=record.resident_id, key=record.form_key, draft=record.id))
+        store = get_store()
+        submission = store.get_submission(record.submission_id) if record.submission_id else None
+        if submission is None:
+            abort(404)
+        definition = _definition(record.form_key, record.version)
+        labels = {k: localised(f.label, _locale()) for k, f in definition.fields.items()}
+        sm = self.appbuilder.sm
+        user = acting_user()
+        return self.render_template(
+            "assessments/record.html", record=record, resident=record.resident, submission=submission,
+            rows=printable_rows(definition, submission, _locale()), labels=labels,
+            amendments=store.list_amendments(submission.id),
+            form_title=localised(definition.title, _locale()),
+            can_sign=sm.has_access("can_write", SIGNING) and record.status == RecordStatus.submitted,
+            can_amend=sm.has_access("can_write", SIGNING),
+            can_print=sm.has_access("can_write", "Documents and jobs"),
+            signer_name=f"{getattr(user, 'first_name', '')} {getattr(user, 'last_name', '')}".strip(),
+            signer_role=_role_name(user), title=localised(definition.title, _locale()),
+        )
+
+    @expose("/resident/<int:pk>/history/<string:key>")
+    @has_access
+    def history(self, pk, key):
+        resident = _resident(pk)
+        records = [r for r in services.records_of(resident.id, key) if r.status != RecordStatus.draft]
+        definition = _definition(key)
+        score_range = (definition.scoring or {}).get("range")
+        return self.render_template(
+            "assessments/history.html", resident=resident, records=records, key=key,
+            chart=score_chart(services.history_points(records), score_range),
+            form_title=localised(definition.title, _locale()), title=localised(definition.title, _locale()),
+        )
+
+    @expose("/due/")
+    @has_access
+    def due(self):
+        homes = current_scope() or frozenset()
+        today = dt.datetime.now(dt.UTC).astimezone(LONDON).date()
+        return self.render_template(
+            "assessments/due.html", due=services.home_due(homes), tasks=services.open_tasks(homes),
+            now=dt.datetime.now(dt.UTC), today=today,
+            can_close=self.appbuilder.sm.has_access("can_write", "Tasks"), title=_l("Due and overdue"),
+        )
+
+
+class AssessmentSigningView(BaseView):
+    """Sign a submitted assessment; amend one with a reason (the original stays in the history)."""
+
+    route_base = "/assessment-signing"
+    class_permission_name = SIGNING
+    method_permission_name = {"sign": "write", "amend": "write"}
+
+    @expose("/<int:pk>/sign", methods=["POST"])
+    @has_access
+    def sign(self, pk):
+        record = _record(pk)
+        try:
+            services.sign(record, request.form.get("signed_name", "")[:200], request.form.get("signed_role", "")[:200],
+                          acting_user())
+            db.session.commit()
+            flash(str(_l("Signed.")), "success")
+        except DomainError as error:
+            db.session.rollback()
+            flash_domain_error(error)
+        return redirect(url_for("AssessmentPagesView.record", pk=pk))
+
+    @expose("/<int:pk>/amend", methods=["GET", "POST"])
+    @has_access
+    def amend(self, pk):
+        record = _record(pk)
+        if record.status == RecordStatus.draft:
+            abort(404)
+        definition = _definition(record.form_key, record.version)
+        form_class = _form_class(definition)
+        reason = ""
+        status = 200
+        if request.method == "POST":
+            form = form_class(request.form)
+            reason = str(request.form.get("reason", ""))[:2000]
+            try:
+                result, record = services.amend(record, form.to_answers(), reason, acting_user(), locale=_locale())
+            except DomainError as error:
+                db.session.rollback()
+                flash_domain_error(error)
+                result, status = None, 422
+            else:
+                if result is not None and not result.ok:
+                    form.apply_result(result)
+                    status = 422
+                else:
+                    db.session.commit()
+                    flash(str(_l("Amended; the original answers stay in the history.")), "success")
+                    return redirect(url_for("AssessmentPagesView.record", pk=pk))
+        else:
+            form = form_class.from_answers(record.answers)
+        return self.render_template(
+            "assessments/amend.html", record=record, resident=record.resident, form=form, reason=reason,
+            form_title=localised(definition.title, _locale()), title=_l("Amend an assessment"),
+        ), status
+
+
+class TaskActionsView(BaseView):
+    """Mark a task done, or not done with a reason."""
+
+    route_base = "/task-actions"
+    class_permission_name = "Tasks"
+    method_permission_name = {"close": "write"}
+
+    @expose("/<int:pk>/close", methods=["POST"])
+    @has_access
+    def close(self, pk):
+        task = db.session.get(Task, pk) if valid_int_id(pk) else None
+        if task is None:
+            abort(404)
+        try:
+            services.close_task(task, str(request.form.get("status", ""))[:20],
+                                str(request.form.get("outcome_reason", ""))[:2000], acting_user())
+            db.session.commit()
+            flash(str(_l("Task closed.")), "success")
+        except DomainError as error:
+            db.session.rollback()
+            flash_domain_error(error)
+        return redirect(url_for("AssessmentPagesView.due"))
+
+
+def profile_summary(resident):
+    """The Assessments section of the resident's profile (None when the user may not read them)."""
+    from flask import current_app
+
+    sm = current_app.appbuilder.sm
+    if not sm.has_access("can_read", "Assessments"):
+        return None
+    return {"lines": services.due_lines(resident), "can_fill": sm.has_access("can_write", "Assessments")}

@@ -1,0 +1,5 @@
+"""Assessment tests run their band-action jobs inline unless a test asks for the real queue."""
+
+from __future__ import annotations
+
+from tests.integration.jobs.conftest import drain, files_dir, inline, rq  # noqa: F401

@@ -1,0 +1,158 @@
+"""Band actions (notifications, tasks, review dates) inline and on the worker; who may fill, sign
+and read; another home's residents refused; tasks closed done or not done; the due list and chart."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from app.assessments.models import AssessmentRecord, RecordStatus, Task, TaskStatus
+from app.extensions import db
+from app.notifications.models import NotificationOutbox
+from app.security import CareUser
+from tests.integration.assessments.helpers import example, fill
+
+
+def record_of(resident_id, key):
+    db.session.expire_all()
+    return db.session.scalars(select(AssessmentRecord).where(
+        AssessmentRecord.resident_id == resident_id, AssessmentRecord.form_key == key,
+        AssessmentRecord.status != RecordStatus.draft)).one()
+
+
+def inbox(username, kind="band_action"):
+    user = db.session.scalars(select(CareUser).where(CareUser.username == username)).one()
+    return db.session.scalars(select(NotificationOutbox).where(
+        NotificationOutbox.user_id == user.id, NotificationOutbox.kind == kind,
+        NotificationOutbox.channel == "in_app")).all()
+
+
+def band_tasks(resident_id):
+    db.session.expire_all()
+    return db.session.scalars(select(Task).where(Task.resident_id == resident_id, Task.source.is_not(None))).all()
+
+
+def test_news2_of_five_notifies_the_nurses_of_that_home_urgently(client, auth, world, inline):
+    auth.login("senior")
+    answers = example("news2", name="five points: lower edge of medium")["answers"]
+    assert fill(client, world.resident_a.id, "news2", answers).status_code == 302
+    record = record_of(world.resident_a.id, "news2")
+    assert record.band == "medium_5_6"
+    [note] = inbox("nurse")
+    assert "urgent" in note.subject and note.home_id == world.home_a.id
+    assert inbox("manager.b") == []  # the manager of the other home hears nothing
+    [task] = band_tasks(world.resident_a.id)
+    assert task.title == "Refer to Medical team (urgent)" and task.due_on == record.taken_at.date()
+    assert record.next_due_at is not None
+    assert abs((record.next_due_at - record.taken_at).total_seconds() - 3600) < 1
+
+
+def test_must_high_creates_a_dietitian_referral_task_and_sets_the_review(client, auth, world, inline):
+    auth.login("nurse")
+    answers = example("must", name="BMI 18.4 scores 2")["answers"]
+    fill(client, world.resident_a.id, "must", answers)
+    record = record_of(world.resident_a.id, "must")
+    [task] = band_tasks(world.resident_a.id)
+    assert task.title == "Refer to Dietitian" and task.assigned_role == "Nurse"
+    assert task.home_id == world.home_a.id and task.status == TaskStatus.open
+    assert (record.next_due_at - record.taken_at) == dt.timedelta(days=30)
+    page = client.get("/assessments/due/").get_data(as_text=True)
+    assert "Refer to Dietitian" in page
+
+
+def test_band_actions_run_on_the_worker(client, auth, world, rq, drain):
+    auth.login("nurse")
+    answers = example("must", name="BMI 18.4 scores 2")["answers"]
+    assert fill(client, world.resident_a.id, "must", answers).status_code == 302
+    assert band_tasks(world.resident_a.id) == []  # queued, not yet run
+    assert drain()
+    [task] = band_tasks(world.resident_a.id)
+    assert task.title == "Refer to Dietitian"
+    assert record_of(world.resident_a.id, "must").next_due_at is not None
+
+
+def test_a_carer_fills_in_but_cannot_sign_and_an_auditor_only_reads(client, auth, world, inline):
+    auth.login("carer")
+    fill(client, world.resident_a.id, "waterlow", example("waterlow")["answers"])
+    record = record_of(world.resident_a.id, "waterlow")
+    page = client.get(f"/assessments/record/{record.id}/").get_data(as_text=True)
+    assert 'id="sign-form"' not in page
+    response = client.post(f"/assessment-signing/{record.id}/sign", data={"signed_name": "C", "signed_role": "Carer"})
+    assert response.status_code in (302, 403)
+    assert record_of(world.resident_a.id, "waterlow").status == RecordStatus.submitted
+    assert client.get(f"/assessment-signing/{record.id}/amend").status_code in (302, 403)
+    auth.logout()
+    auth.login("auditor")
+    assert client.get(f"/assessments/record/{record.id}/").status_code == 200
+    assert client.get(f"/assessments/resident/{world.resident_a.id}/fill/must").status_code in (302, 403)
+    response = client.post(f"/assessment-signing/{record.id}/sign", data={"signed_name": "A", "signed_role": "A"})
+    assert response.status_code in (302, 403)
+    assert record_of(world.resident_a.id, "waterlow").status == RecordStatus.submitted
+    auth.logout()
+    auth.login("office")
+    assert client.get(f"/assessments/record/{record.id}/").status_code in (302, 403)
+    auth.logout()
+    auth.login("nurse")
+    client.post(f"/assessment-signing/{record.id}/sign", data={"signed_name": "Nia", "signed_role": "Nurse"})
+    assert record_of(world.resident_a.id, "waterlow").status == RecordStatus.signed
+
+
+def test_another_homes_resident_is_refused(client, auth, world, inline):
+    auth.login("nurse")
+    assert client.get(f"/assessments/resident/{world.resident_b.id}/").status_code == 404
+    assert client.get(f"/assessments/resident/{world.resident_b.id}/fill/must").status_code == 404
+    response = fill_other = client.post(f"/assessments/resident/{world.resident_b.id}/fill/must",
+                                        data={"_version": "1", "_sha256": "x", "_token": "t" * 32,
+                                              "_action": "submit"})
+    assert fill_other.status_code == 404, response.status_code
+    seed_b = db.session.scalars(select(AssessmentRecord).where(AssessmentRecord.home_id == world.home_b.id)
+                                .execution_options(skip_home_scope=True)).first()
+    assert client.get(f"/assessments/record/{seed_b.id}/").status_code == 404
+    assert client.get(f"/api/v1/assessments/{seed_b.id}", headers=auth.headers("nurse")).status_code == 404
+
+
+def test_tasks_close_done_or_not_done_with_a_reason(client, auth, world, inline):
+    auth.login("nurse")
+    task = db.session.scalars(select(Task).where(Task.home_id == world.home_a.id)).first()
+    response = client.post(f"/task-actions/{task.id}/close", data={"status": "not_done", "outcome_reason": ""})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Task, task.id).status == TaskStatus.open
+    client.post(f"/task-actions/{task.id}/close", data={"status": "not_done", "outcome_reason": "Resident asleep"})
+    db.session.expire_all()
+    closed = db.session.get(Task, task.id)
+    assert closed.status == TaskStatus.not_done and closed.outcome_reason == "Resident asleep"
+    other = Task(home_id=world.home_a.id, title="Weigh", due_on=dt.date.today())
+    db.session.add(other)
+    db.session.commit()
+    auth.logout()  # the API calls below are by bearer token alone
+    headers = auth.headers("carer")
+    response = client.post(f"/api/v1/tasks/{other.id}/close", json={"status": "done"}, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    assert client.post(f"/api/v1/tasks/{other.id}/close", json={"status": "done"},
+                       headers=headers).status_code == 422
+    third = Task(home_id=world.home_a.id, title="Turn", due_on=dt.date.today())
+    db.session.add(third)
+    db.session.commit()
+    auditor = auth.headers("auditor")
+    assert client.get("/api/v1/tasks/", headers=auditor).status_code == 200
+    assert client.post(f"/api/v1/tasks/{third.id}/close", json={"status": "done"}, headers=auditor).status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Task, third.id).status == TaskStatus.open
+
+
+def test_the_due_list_and_the_history_chart(client, auth, world, inline):
+    auth.login("nurse")
+    page = client.get("/assessments/due/").get_data(as_text=True)
+    assert "Seed Resident Alder House" in page and "Seed Resident Birch Court" not in page
+    assert "overdue" in page  # admitted 30 days ago, never assessed
+    for name in ("BMI 22, no loss, not acutely ill: 0", "BMI 18.4 scores 2", "highest possible: 6"):
+        fill(client, world.resident_a.id, "must", example("must", name=name)["answers"])
+    page = client.get(f"/assessments/resident/{world.resident_a.id}/history/must").get_data(as_text=True)
+    assert page.count('class="score-dot"') == 3 and "<polyline" in page
+    tab = client.get(f"/assessments/resident/{world.resident_a.id}/").get_data(as_text=True)
+    assert 'data-form-key="must"' in tab
+    profile = client.get(f"/residents/{world.resident_a.id}/").get_data(as_text=True)
+    must_row = profile.split('data-form-key="must"')[1].split("</tr>")[0]
+    assert ">6</a>" in must_row and "overdue" not in must_row
