@@ -13,7 +13,7 @@ from app.assessments.services import STANDARD_FORMS
 from app.extensions import db
 from app.forms_store import get_store
 from forms.definition import find_definition_file, load_definition
-from tests.integration.assessments.helpers import example, fill, open_form, post_form
+from tests.integration.assessments.helpers import example, fill, form_data, open_form, post_form
 from tests.unit.reports.definitions import publish as publish_wellbeing
 
 
@@ -92,10 +92,9 @@ def test_amending_needs_a_reason_and_keeps_the_original(client, auth, world, inl
     fill(client, world.resident_a.id, "must", low)
     [record] = records(world.resident_a.id, "must")
     client.post(f"/assessment-signing/{record.id}/sign", data={"signed_name": "Nia", "signed_role": "Nurse"})
-    from tests.integration.assessments.helpers import form_data
-
     definition = load_definition(find_definition_file("must"))
-    response = client.post(f"/assessment-signing/{record.id}/amend", data={**form_data(definition, high), "reason": " "})
+    response = client.post(f"/assessment-signing/{record.id}/amend",
+                           data={**form_data(definition, high), "reason": " "})
     assert response.status_code == 422
     assert get_store().list_amendments(record.submission_id) == []
     response = client.post(f"/assessment-signing/{record.id}/amend",
