@@ -163,6 +163,21 @@ def remove_field(definition: Mapping[str, Any], key: str) -> dict[str, Any]:
         for section in page["sections"]:
             section["fields"] = [k for k in section["fields"] if k != key]
     _drop_score_items(out, key)
+    out["x-checks"] = [c for c in out.get("x-checks", ()) if c["field"] != key]
+    if not out["x-checks"]:
+        del out["x-checks"]
+    return out
+
+
+def remove_extra(definition: Mapping[str, Any], part: str, name: str) -> dict[str, Any]:
+    """Drop one worked example (x-examples, by name) or cross-field check (x-checks, by key) of a copied form."""
+    ident = {"x-examples": "name", "x-checks": "key"}.get(part)
+    if ident is None or not any(item[ident] == name for item in definition.get(part, ())):
+        raise ComposeError({part: "no such entry"})
+    out = copy.deepcopy(dict(definition))
+    out[part] = [item for item in out[part] if item[ident] != name]
+    if not out[part]:
+        del out[part]
     return out
 
 

@@ -58,9 +58,15 @@ def update_scoring(
     scored: Sequence[str],
     bands: Sequence[Mapping[str, Any]],
     unanswered: str = "fail",
+    declared_range: Sequence[Any] = ("", ""),
 ) -> dict[str, Any]:
-    """A summed total of the chosen questions, with bands; no questions chosen means no scoring."""
+    """A summed total of the chosen questions, with bands; no questions chosen means no scoring.
+    A declared range (lowest and highest possible total) is optional; lint checks it against the questions."""
     problems: dict[str, str] = {}
+    low = _number(declared_range[0], "range_min", problems)
+    high = _number(declared_range[1], "range_max", problems)
+    if (low is None) != (high is None):
+        problems["range_max" if high is None else "range_min"] = "give both ends of the range, or neither"
     props = definition["properties"]
     items = []
     kept = {i["field"]: i for i in (definition.get("x-scoring") or {}).get("items", ())}
@@ -95,6 +101,8 @@ def update_scoring(
     for part in ("prorate_max_unanswered", "decimals"):
         if part in old:
             scoring[part] = old[part]
+    if low is not None and high is not None:
+        scoring["range"] = [low, high]
     if composed_bands:
         scoring["bands"] = composed_bands
     out["x-scoring"] = scoring

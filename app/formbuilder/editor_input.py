@@ -35,8 +35,9 @@ def field_input(form) -> dict[str, Any]:
     return data
 
 
-def scoring_input(form, old_bands: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[dict], str]:
-    """(scored question keys, band rows, unanswered policy); rules and other actions of a band are kept."""
+def scoring_input(form, old_bands: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[dict], str, tuple]:
+    """(scored question keys, band rows, unanswered policy, declared range); a band's rule and other
+    actions are kept."""
     by_code = {b["code"]: b for b in old_bands}
     bands = []
     for n in range(_count(form, "band_count")):
@@ -53,7 +54,8 @@ def scoring_input(form, old_bands: Sequence[Mapping[str, Any]]) -> tuple[list[st
             for m in range(_count(form, f"band_{n}_action_count"))
         ]
         bands.append(row)
-    return form.getlist("scored"), bands, form.get("unanswered", "fail")
+    declared = (form.get("range_min", ""), form.get("range_max", ""))
+    return form.getlist("scored"), bands, form.get("unanswered", "fail"), declared
 
 
 def permissions_input(form) -> dict[str, list[str]]:

@@ -28,7 +28,7 @@ class FormBuilderView(BaseView):
         "create": "write", "copy": "write", "import_file": "write", "archive": "write",
         "new_version": "write", "edit": "write", "settings": "write", "add_field": "write",
         "save_field": "write", "remove_field": "write", "move_field": "write", "order": "write",
-        "scoring": "write", "permissions": "write", "publish": "write",
+        "scoring": "write", "permissions": "write", "publish": "write", "remove_extra": "write",
     }
 
     # ---- the list ---------------------------------------------------------------------------
@@ -178,6 +178,7 @@ class FormBuilderView(BaseView):
             scored={i["field"] for i in scoring.get("items", ())},
             scorable={k: compose_scoring.scorable(definition["properties"][k]) for k in keys},
             bands=editor_input.band_rows(definition), unanswered=scoring.get("unanswered", "fail"),
+            declared_range=scoring.get("range") or ["", ""],
             colours=compose.COLOURS, action_types=compose_scoring.ACTION_TYPES,
             urgencies=compose_scoring.URGENCIES, roles=self._role_names(),
             permissions=definition.get("x-permissions") or {}, rights=compose.RIGHTS,
@@ -248,13 +249,20 @@ class FormBuilderView(BaseView):
         return self._apply(key, version,
                            lambda d: compose.reorder_section(d, request.form.get("section", ""), keys))
 
+    @expose("/edit/<key>/<int:version>/extra/remove", methods=["POST"])
+    @has_access
+    def remove_extra(self, key, version):
+        part, name = request.form.get("part", ""), request.form.get("name", "")
+        return self._apply(key, version, lambda d: compose.remove_extra(d, part, name),
+                           message=_l("Removed."))
+
     @expose("/edit/<key>/<int:version>/scoring", methods=["POST"])
     @has_access
     def scoring(self, key, version):
         def change(definition):
             old_bands = (definition.get("x-scoring") or {}).get("bands", ())
-            scored, bands, unanswered = editor_input.scoring_input(request.form, old_bands)
-            return compose_scoring.update_scoring(definition, scored, bands, unanswered)
+            scored, bands, unanswered, declared = editor_input.scoring_input(request.form, old_bands)
+            return compose_scoring.update_scoring(definition, scored, bands, unanswered, declared)
 
         return self._apply(key, version, change, message=_l("Scoring saved."))
 

@@ -143,3 +143,37 @@ def test_every_standard_form_can_be_copied_and_previewed(builder):
         assert copied.status_code == 302, path.stem
         assert builder.client.get(builder.url(key)).status_code == 200, path.stem
         assert builder.client.get(f"/formbuilder/preview/{key}/1").status_code == 200, path.stem
+
+
+def test_worked_examples_of_a_copied_form_can_be_removed_when_they_no_longer_fit(builder):
+    builder.client.post("/formbuilder/copy", data={"source": "file:morse_fall", "key": "our_falls"})
+    examples = builder.definition("our_falls").get("x-examples", [])
+    assert examples, "the standard Morse form carries worked examples"
+    builder.save_field("our_falls", "gait", type="single_choice", label_en="Gait", label_cy="Cerddediad",
+                       options=[("normal_bedrest_wheelchair", "Normal", 0), ("weak", "Weak", 11),
+                                ("impaired", "Impaired", 21)])
+    page = builder.client.get(builder.url("our_falls")).get_data(as_text=True)
+    assert 'id="lint-errors"' in page and "declared range [0, 125]" in page
+    for example in examples:
+        removed = builder.client.post(builder.url("our_falls", action="extra/remove"),
+                                      data={"part": "x-examples", "name": example["name"]})
+        assert removed.status_code == 302
+    assert "x-examples" not in builder.definition("our_falls")
+    form = builder.client.get(builder.url("our_falls")).get_data(as_text=True).split('id="scoring-form"')[1]
+    assert 'name="range_max" value="125"' in form
+    scoring = builder.definition("our_falls")["x-scoring"]
+    data = {"scored": [i["field"] for i in scoring["items"]], "unanswered": "fail", "range_min": "0",
+            "range_max": "126", "band_count": str(len(scoring["bands"]))}
+    for n, band in enumerate(scoring["bands"]):
+        data.update({f"band_{n}_original": band["code"], f"band_{n}_code": band["code"],
+                     f"band_{n}_label_en": band["label"]["en-GB"], f"band_{n}_label_cy": band["label"]["cy"],
+                     f"band_{n}_min": str(band.get("min", "")), f"band_{n}_max": str(band.get("max", "")),
+                     f"band_{n}_action_count": "0"})
+    assert builder.client.post(builder.url("our_falls", action="scoring"), data=data).status_code == 302
+    saved = builder.definition("our_falls")["x-scoring"]
+    assert saved["range"] == [0, 126]
+    # the care-plan need is kept; notify rows are editable on the page, and none were posted
+    assert saved["bands"][2]["actions"] == [a for a in scoring["bands"][2]["actions"] if a["type"] != "notify"]
+    assert 'id="lint-ok"' in builder.client.get(builder.url("our_falls")).get_data(as_text=True)
+    assert builder.client.post(builder.url("our_falls", action="extra/remove"),
+                               data={"part": "x-examples", "name": "nope"}).status_code == 400

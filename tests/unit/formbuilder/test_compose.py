@@ -191,3 +191,25 @@ def test_a_copy_gets_the_new_key_and_version(blank):
     assert "x-migrations" not in copied and blank["x-form"]["key"] == "check"
     with pytest.raises(ComposeError):
         compose.as_new_form(blank, "Not a key")
+
+
+def test_declared_range_is_optional_and_needs_both_ends(blank):
+    definition = compose.update_field(blank, "question_1", choice())
+    assert update_scoring(definition, ["mood"], [], declared_range=("0", "2"))["x-scoring"]["range"] == [0, 2]
+    assert "range" not in update_scoring(definition, ["mood"], [])["x-scoring"]
+    with pytest.raises(ComposeError) as caught:
+        update_scoring(definition, ["mood"], [], declared_range=("0", ""))
+    assert "range_max" in caught.value.problems
+    assert not lint(update_scoring(definition, ["mood"], [], declared_range=("0", "5"))).ok
+
+
+def test_examples_and_checks_can_be_removed_and_go_with_their_question(blank):
+    definition, _ = compose.add_field(blank, "integer")
+    definition["x-checks"] = [{"key": "c", "field": "question_2", "assert": {">": [{"var": "question_2"}, 0]},
+                               "message": {"en-GB": "m", "cy": "m"}}]
+    definition["x-examples"] = [{"name": "one", "answers": {}, "expect": {}}]
+    assert "x-examples" not in compose.remove_extra(definition, "x-examples", "one")
+    assert "x-checks" not in compose.remove_extra(definition, "x-checks", "c")
+    assert "x-checks" not in compose.remove_field(definition, "question_2")
+    with pytest.raises(ComposeError):
+        compose.remove_extra(definition, "x-layout", "one")
