@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 SCHEMA_URL = "https://json-schema.org/draft/2020-12/schema"
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 LOCALES = ("en-GB", "cy")
@@ -51,14 +53,14 @@ def _number(raw: Any, name: str, problems: dict[str, str], *, integer: bool = Fa
     try:
         value = Decimal(str(raw).strip())
     except InvalidOperation:
-        problems[name] = "must be a number"
+        problems[name] = _l("must be a number")
         return None
     if not value.is_finite() or abs(value) > Decimal("1e15"):
-        problems[name] = "must be a number"
+        problems[name] = _l("must be a number")
         return None
     if integer:
         if value != value.to_integral_value():
-            problems[name] = "must be a whole number"
+            problems[name] = _l("must be a whole number")
             return None
         return int(value)
     return int(value) if value == value.to_integral_value() else float(value)
@@ -68,11 +70,11 @@ def new_definition(key: str, title_en: str, title_cy: str = "", kind: str = "ass
     """A new draft, version 1, with one text question so it is a valid definition from the start."""
     problems: dict[str, str] = {}
     if not KEY_RE.match(key or ""):
-        problems["key"] = "use lower-case letters, digits and _ (starting with a letter)"
+        problems["key"] = _l("use lower-case letters, digits and _ (starting with a letter)")
     if not (title_en or "").strip():
-        problems["title_en"] = "a title is needed"
+        problems["title_en"] = _l("a title is needed")
     if kind not in KINDS:
-        problems["kind"] = "unknown kind"
+        problems["kind"] = _l("unknown kind")
     if problems:
         raise ComposeError(problems)
     return {
@@ -89,7 +91,7 @@ def new_definition(key: str, title_en: str, title_cy: str = "", kind: str = "ass
 def as_new_form(definition: Mapping[str, Any], key: str, version: int = 1) -> dict[str, Any]:
     """A copy of a definition under another key (or the next version of the same key), as a draft."""
     if not KEY_RE.match(key or ""):
-        raise ComposeError({"key": "use lower-case letters, digits and _ (starting with a letter)"})
+        raise ComposeError({"key": _l("use lower-case letters, digits and _ (starting with a letter)")})
     out = copy.deepcopy(dict(definition))
     out["x-form"] = {**out["x-form"], "key": key, "version": version}
     if "$id" in out:
@@ -136,7 +138,7 @@ def _default_prop(ftype: str, n: str) -> dict[str, Any]:
         prop.update(type="array", uniqueItems=True, items={"type": "string", "enum": ["yes", "no"]},
                     **{"x-options": yes_no})
     else:
-        raise ComposeError({"type": "unknown field type"})
+        raise ComposeError({"type": _l("unknown field type")})
     return prop
 
 
@@ -154,9 +156,9 @@ def add_field(definition: Mapping[str, Any], ftype: str, section_key: str | None
 def remove_field(definition: Mapping[str, Any], key: str) -> dict[str, Any]:
     """Drop a question from the schema, the layout and the scoring; the last question stays."""
     if key not in definition["properties"]:
-        raise ComposeError({"key": "no such field"})
+        raise ComposeError({"key": _l("no such field")})
     if len(definition["properties"]) == 1:
-        raise ComposeError({"key": "a form needs at least one question"})
+        raise ComposeError({"key": _l("a form needs at least one question")})
     out = copy.deepcopy(dict(definition))
     del out["properties"][key]
     for page in out["x-layout"]["pages"]:
@@ -173,7 +175,7 @@ def remove_extra(definition: Mapping[str, Any], part: str, name: str) -> dict[st
     """Drop one worked example (x-examples, by name) or cross-field check (x-checks, by key) of a copied form."""
     ident = {"x-examples": "name", "x-checks": "key"}.get(part)
     if ident is None or not any(item[ident] == name for item in definition.get(part, ())):
-        raise ComposeError({part: "no such entry"})
+        raise ComposeError({part: _l("no such entry")})
     out = copy.deepcopy(dict(definition))
     out[part] = [item for item in out[part] if item[ident] != name]
     if not out[part]:
@@ -206,7 +208,7 @@ def move_field(definition: Mapping[str, Any], key: str, step: int) -> dict[str, 
             neighbour = sections[index + step]["fields"]
             neighbour.insert(len(neighbour) if step < 0 else 0, key)
         return out
-    raise ComposeError({"key": "no such field"})
+    raise ComposeError({"key": _l("no such field")})
 
 
 def reorder_section(definition: Mapping[str, Any], section_key: str, keys: Sequence[str]) -> dict[str, Any]:
@@ -216,10 +218,44 @@ def reorder_section(definition: Mapping[str, Any], section_key: str, keys: Seque
         for section in page["sections"]:
             if section["key"] == section_key:
                 if sorted(section["fields"]) != sorted(keys) or len(set(keys)) != len(keys):
-                    raise ComposeError({"order": "the new order must name the section's questions once each"})
+                    raise ComposeError({"order": _l("the new order must name the section's questions once each")})
                 section["fields"] = list(keys)
                 return out
-    raise ComposeError({"order": "no such section"})
+    raise ComposeError({"order": _l("no such section")})
+
+
+def add_section(definition: Mapping[str, Any], title_en: str, title_cy: str = "") -> dict[str, Any]:
+    """A new, empty section at the end of the last page; questions move into it with ▲/▼."""
+    if not (title_en or "").strip():
+        raise ComposeError({"section_title_en": _l("a section needs a title")})
+    out = copy.deepcopy(dict(definition))
+    taken = {s["key"] for p in out["x-layout"]["pages"] for s in p["sections"]}
+    n = len(taken) + 1
+    while f"section_{n}" in taken:
+        n += 1
+    out["x-layout"]["pages"][-1]["sections"].append(
+        {"key": f"section_{n}", "title": text(title_en, title_cy), "fields": []})
+    return out
+
+
+def update_section(definition: Mapping[str, Any], section_key: str, title_en: str, title_cy: str = "",
+                   remove: bool = False) -> dict[str, Any]:
+    """Rename a section, or remove it when it holds no questions (a page keeps at least one section)."""
+    out = copy.deepcopy(dict(definition))
+    for page in out["x-layout"]["pages"]:
+        for section in page["sections"]:
+            if section["key"] != section_key:
+                continue
+            if remove:
+                if section["fields"] or len(page["sections"]) == 1:
+                    raise ComposeError({"section": _l("only an empty section that is not a page's last can go")})
+                page["sections"].remove(section)
+            elif (title_en or "").strip():
+                section["title"] = text(title_en, title_cy)
+            else:
+                section.pop("title", None)
+            return out
+    raise ComposeError({"section": _l("no such section")})
 
 
 def _option_value(raw: str, int_values: bool) -> Any:
@@ -234,7 +270,7 @@ def compose_options(rows: Sequence[Mapping[str, Any]], problems: dict[str, str])
         if not value and not str(row.get("label_en") or "").strip():
             continue
         if not KEY_RE.match(value):
-            problems[f"option_{n}_value"] = "an option value uses lower-case letters, digits and _"
+            problems[f"option_{n}_value"] = _l("an option value uses lower-case letters, digits and _")
             continue
         option: dict[str, Any] = {"value": value, "label": text(row.get("label_en") or value, row.get("label_cy"))}
         points = _number(row.get("points"), f"option_{n}_points", problems)
@@ -250,25 +286,25 @@ def visibility_rule(definition: Mapping[str, Any], field: str, op: str, value: A
         return None
     other = definition["properties"].get(field)
     if other is None or op not in RULE_OPS:
-        raise ComposeError({"visible_field": "choose a question and a comparison"})
+        raise ComposeError({"visible_field": _l("choose a question and a comparison")})
     ftype = other["x-type"]
     raw = str(value if value is not None else "").strip()
     problems: dict[str, str] = {}
     if ftype == "yes_no":
         if raw.lower() not in ("true", "false", "yes", "no"):
-            raise ComposeError({"visible_value": "answer yes or no"})
+            raise ComposeError({"visible_value": _l("answer yes or no")})
         operand: Any = raw.lower() in ("true", "yes")
     elif ftype in NUMBER_TYPES:
         operand = _number(raw, "visible_value", problems, integer=ftype != "decimal")
         if operand is None:
-            raise ComposeError(problems or {"visible_value": "must be a number"})
+            raise ComposeError(problems or {"visible_value": _l("must be a number")})
     else:
         operand = raw
         enum = other.get("enum") or other.get("items", {}).get("enum")
         if enum and all(isinstance(v, int) for v in enum) and raw.lstrip("-").isdigit():
             operand = int(raw)
     if op in ("above", "below") and ftype not in NUMBER_TYPES:
-        raise ComposeError({"visible_op": "above and below need a number question"})
+        raise ComposeError({"visible_op": _l("above and below need a number question")})
     if ftype == "multiple_choice":
         rule: dict = {"in": [operand, {"var": field}]}
         return rule if op == "is" else {"!": [rule]}
@@ -299,20 +335,20 @@ def _is_var(node: Any) -> bool:
 def update_field(definition: Mapping[str, Any], old_key: str, data: Mapping[str, Any]) -> dict[str, Any]:
     """Apply the field editor's input to one question (renaming it everywhere it is named)."""
     if old_key not in definition["properties"]:
-        raise ComposeError({"key": "no such field"})
+        raise ComposeError({"key": _l("no such field")})
     out = copy.deepcopy(dict(definition))
     old = out["properties"][old_key]
     problems: dict[str, str] = {}
     key = str(data.get("key") or old_key).strip()
     if not KEY_RE.match(key):
-        problems["key"] = "use lower-case letters, digits and _ (starting with a letter)"
+        problems["key"] = _l("use lower-case letters, digits and _ (starting with a letter)")
     elif key != old_key and key in out["properties"]:
-        problems["key"] = "another question has this key"
+        problems["key"] = _l("another question has this key")
     ftype = str(data.get("type") or old["x-type"])
     if ftype != old["x-type"] and ftype not in FIELD_TYPES:
-        problems["type"] = "unknown field type"
+        problems["type"] = _l("unknown field type")
     if not str(data.get("label_en") or "").strip():
-        problems["label_en"] = "a label is needed"
+        problems["label_en"] = _l("a label is needed")
     if problems:
         raise ComposeError(problems)
     prop = _default_prop(ftype, "1") if ftype != old["x-type"] else copy.deepcopy(old)
@@ -327,7 +363,7 @@ def update_field(definition: Mapping[str, Any], old_key: str, data: Mapping[str,
         low = _number(data.get("minimum"), "minimum", problems, integer=integer)
         high = _number(data.get("maximum"), "maximum", problems, integer=integer)
         if low is not None and high is not None and low > high:
-            problems["maximum"] = "must not be below the minimum"
+            problems["maximum"] = _l("must not be below the minimum")
         _set(prop, "minimum", low)
         _set(prop, "maximum", high)
         _set(prop, "x-unit", str(data.get("unit") or "").strip()[:40] or None)
@@ -338,7 +374,7 @@ def update_field(definition: Mapping[str, Any], old_key: str, data: Mapping[str,
         if ftype == "yes_no":
             options = _yes_no_options(options)
         if ftype in CHOICE_TYPES and not options:
-            problems["options"] = "a choice question needs at least one option"
+            problems["options"] = _l("a choice question needs at least one option")
         _set(prop, "x-options", options or None)
         if ftype == "single_choice":
             prop["enum"] = [o["value"] for o in options]
@@ -353,7 +389,7 @@ def update_field(definition: Mapping[str, Any], old_key: str, data: Mapping[str,
         problems.update(exc.problems)
         rule = None
     if data.get("visible_field") == old_key or data.get("visible_field") == key:
-        problems["visible_field"] = "a question cannot depend on itself"
+        problems["visible_field"] = _l("a question cannot depend on itself")
     old_rule = old.get("x-visible-if")
     if rule is not None or data.get("visible_clear") or old_rule is None or describe_rule(old_rule) is not None:
         _set(prop, "x-visible-if", rule)  # a written rule from a copied form is kept unless replaced

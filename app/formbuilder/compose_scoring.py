@@ -7,6 +7,8 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from app.formbuilder.compose import (
     COLOURS,
     KEY_RE,
@@ -27,9 +29,9 @@ def update_settings(definition: Mapping[str, Any], data: Mapping[str, Any]) -> d
     """Title, description and kind of the form."""
     problems: dict[str, str] = {}
     if not str(data.get("title_en") or "").strip():
-        problems["title_en"] = "a title is needed"
+        problems["title_en"] = _l("a title is needed")
     if data.get("kind") not in KINDS:
-        problems["kind"] = "unknown kind"
+        problems["kind"] = _l("unknown kind")
     if problems:
         raise ComposeError(problems)
     out = copy.deepcopy(dict(definition))
@@ -66,30 +68,30 @@ def update_scoring(
     low = _number(declared_range[0], "range_min", problems)
     high = _number(declared_range[1], "range_max", problems)
     if (low is None) != (high is None):
-        problems["range_max" if high is None else "range_min"] = "give both ends of the range, or neither"
+        problems["range_max" if high is None else "range_min"] = _l("give both ends of the range, or neither")
     props = definition["properties"]
     items = []
     kept = {i["field"]: i for i in (definition.get("x-scoring") or {}).get("items", ())}
     for key in scored:
         if key not in props:
-            problems[f"score_{key}"] = "no such question"
+            problems[f"score_{key}"] = _l("no such question")
             continue
         if key in kept and isinstance(kept[key].get("points"), dict):
             items.append(kept[key])  # a rule from a copied standard form is kept as it was
             continue
         how = scorable(props[key])
         if how is None:
-            problems[f"score_{key}"] = "this question has no points to count"
+            problems[f"score_{key}"] = _l("this question has no points to count")
             continue
         items.append({"field": key, "points": how})
     if unanswered not in UNANSWERED:
-        problems["unanswered"] = "unknown choice"
+        problems["unanswered"] = _l("unknown choice")
     composed_bands = [compose_band(row, n, problems) for n, row in enumerate(bands) if _band_given(row)]
     codes = [b["code"] for b in composed_bands if b]
     if len(set(codes)) != len(codes):
-        problems["bands"] = "two bands have the same code"
+        problems["bands"] = _l("two bands have the same code")
     if composed_bands and not items:
-        problems["bands"] = "bands need at least one scored question"
+        problems["bands"] = _l("bands need at least one scored question")
     if problems:
         raise ComposeError(problems)
     out = copy.deepcopy(dict(definition))
@@ -117,9 +119,9 @@ def compose_band(row: Mapping[str, Any], n: int, problems: dict[str, str]) -> di
     """One band row: code, label en/cy, min, max, colour, response en/cy, actions."""
     code = str(row.get("code") or "").strip()
     if not KEY_RE.match(code):
-        problems[f"band_{n}_code"] = "a band code uses lower-case letters, digits and _"
+        problems[f"band_{n}_code"] = _l("a band code uses lower-case letters, digits and _")
     if not str(row.get("label_en") or "").strip():
-        problems[f"band_{n}_label_en"] = "a band needs a label"
+        problems[f"band_{n}_label_en"] = _l("a band needs a label")
     band: dict[str, Any] = {"code": code, "label": text(row.get("label_en"), row.get("label_cy"))}
     low = _number(row.get("min"), f"band_{n}_min", problems)
     high = _number(row.get("max"), f"band_{n}_max", problems)
@@ -128,11 +130,11 @@ def compose_band(row: Mapping[str, Any], n: int, problems: dict[str, str]) -> di
     if high is not None:
         band["max"] = high
     if low is not None and high is not None and low > high:
-        problems[f"band_{n}_max"] = "must not be below the minimum"
+        problems[f"band_{n}_max"] = _l("must not be below the minimum")
     colour = str(row.get("colour") or "").strip()
     if colour:
         if colour not in COLOURS:
-            problems[f"band_{n}_colour"] = "unknown colour"
+            problems[f"band_{n}_colour"] = _l("unknown colour")
         else:
             band["colour"] = colour
     response = text(row.get("response_en"), row.get("response_cy"))
@@ -151,19 +153,19 @@ def _action(row: Mapping[str, Any], n: int, m: int, problems: dict[str, str]) ->
     kind = row.get("type")
     role = str(row.get("role") or "").strip()
     if kind not in ACTION_TYPES:
-        problems[f"band_{n}_action_{m}"] = "unknown action"
+        problems[f"band_{n}_action_{m}"] = _l("unknown action")
         return {}
     if not role:
-        problems[f"band_{n}_action_{m}_role"] = "choose a role"
+        problems[f"band_{n}_action_{m}_role"] = _l("choose a role")
     action: dict[str, Any] = {"type": kind, "role": role}
     urgency = row.get("urgency") or "routine"
     if urgency not in URGENCIES:
-        problems[f"band_{n}_action_{m}_urgency"] = "unknown urgency"
+        problems[f"band_{n}_action_{m}_urgency"] = _l("unknown urgency")
     action["urgency"] = urgency
     if kind == "create_task":
         task = text(row.get("task_en"), row.get("task_cy"))
         if not task["en-GB"]:
-            problems[f"band_{n}_action_{m}_task"] = "describe the task"
+            problems[f"band_{n}_action_{m}_task"] = _l("describe the task")
         action["task"] = task
     return action
 
@@ -177,7 +179,7 @@ def update_permissions(
         roles = list(dict.fromkeys(chosen.get(right) or ()))
         unknown = [r for r in roles if r not in known_roles]
         if unknown:
-            raise ComposeError({right: f"unknown role: {', '.join(unknown)}"})
+            raise ComposeError({right: _l("unknown role: %(roles)s", roles=", ".join(unknown))})
         block[right] = roles
     out = copy.deepcopy(dict(definition))
     out["x-permissions"] = block

@@ -29,6 +29,7 @@ class FormBuilderView(BaseView):
         "new_version": "write", "edit": "write", "settings": "write", "add_field": "write",
         "save_field": "write", "remove_field": "write", "move_field": "write", "order": "write",
         "scoring": "write", "permissions": "write", "publish": "write", "remove_extra": "write",
+        "add_section": "write", "save_section": "write",
     }
 
     # ---- the list ---------------------------------------------------------------------------
@@ -248,6 +249,22 @@ class FormBuilderView(BaseView):
         keys = [k for k in request.form.get("order", "").split(",") if k]
         return self._apply(key, version,
                            lambda d: compose.reorder_section(d, request.form.get("section", ""), keys))
+
+    @expose("/edit/<key>/<int:version>/section/add", methods=["POST"])
+    @has_access
+    def add_section(self, key, version):
+        form = request.form
+        return self._apply(key, version, lambda d: compose.add_section(d, form.get("title_en", ""),
+                                                                       form.get("title_cy", "")),
+                           message=_l("Section added at the end."))
+
+    @expose("/edit/<key>/<int:version>/section/<section>", methods=["POST"])
+    @has_access
+    def save_section(self, key, version, section):
+        form = request.form
+        return self._apply(key, version, lambda d: compose.update_section(
+            d, section, form.get("title_en", ""), form.get("title_cy", ""), remove=bool(form.get("remove"))),
+            message=_l("Saved."))
 
     @expose("/edit/<key>/<int:version>/extra/remove", methods=["POST"])
     @has_access

@@ -91,3 +91,17 @@ def test_a_published_version_is_frozen_and_a_new_version_is_a_draft_to_edit(buil
     response = builder.client.post("/formbuilder/new-version/falls_check/1")
     assert response.headers["Location"].endswith("/formbuilder/edit/falls_check/2")
     assert get_store().get_definition("falls_check", 2).status == "draft"
+
+
+def test_questions_are_grouped_into_sections(builder):
+    build_falls_check(builder)
+    response = builder.client.post(builder.url("falls_check", action="section/add"),
+                                   data={"title_en": "Walking", "title_cy": "Cerdded"})
+    assert response.status_code == 302
+    builder.client.post(builder.url("falls_check", action="field/walks_metres/move"), data={"direction": "down"})
+    sections = builder.definition("falls_check")["x-layout"]["pages"][0]["sections"]
+    assert [s["fields"] for s in sections] == [["fallen", "injury"], ["walks_metres"]]
+    preview = builder.client.get("/formbuilder/preview/falls_check/1?locale=cy").get_data(as_text=True)
+    assert "<legend>Cerdded</legend>" in preview
+    assert builder.client.post(builder.url("falls_check", action="section/section_2"),
+                               data={"remove": "1"}).status_code == 400

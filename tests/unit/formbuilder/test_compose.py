@@ -213,3 +213,22 @@ def test_examples_and_checks_can_be_removed_and_go_with_their_question(blank):
     assert "x-checks" not in compose.remove_field(definition, "question_2")
     with pytest.raises(ComposeError):
         compose.remove_extra(definition, "x-layout", "one")
+
+
+def test_sections_are_added_renamed_filled_and_removed_when_empty(blank):
+    definition = compose.add_section(blank, "Mobility", "Symudedd")
+    sections = definition["x-layout"]["pages"][0]["sections"]
+    assert sections[1] == {"key": "section_2", "title": {"en-GB": "Mobility", "cy": "Symudedd"}, "fields": []}
+    moved = compose.move_field(definition, "question_1", 1)
+    assert moved["x-layout"]["pages"][0]["sections"][1]["fields"] == ["question_1"]
+    with pytest.raises(ComposeError):
+        compose.update_section(moved, "section_2", "", remove=True)
+    renamed = compose.update_section(definition, "questions", "About you", "Amdanoch chi")
+    assert renamed["x-layout"]["pages"][0]["sections"][0]["title"]["cy"] == "Amdanoch chi"
+    removed = compose.update_section(definition, "section_2", "", remove=True)
+    assert [s["key"] for s in removed["x-layout"]["pages"][0]["sections"]] == ["questions"]
+    with pytest.raises(ComposeError):
+        compose.update_section(removed, "questions", "", remove=True)
+    with pytest.raises(ComposeError):
+        compose.add_section(blank, " ")
+    assert lint(moved).ok
