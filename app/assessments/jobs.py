@@ -7,16 +7,18 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.assessments.models import AssessmentRecord, Task
 from app.extensions import db
 from app.forms_store import get_store
 from app.jobs import JobError
+from app.notifications.jobs import Reminder, reminder_source
+from app.notifications.services import CLINICAL_ROLES
 from forms.messages import localised
 
-# Who does a task a band action creates.
-TASK_ROLES = {"refer": "Nurse", "create_task": "Nurse"}
+# Who does a task a band action creates when the action names no role.
+DEFAULT_TASK_ROLE = "Nurse"
 URGENCY_DAYS = {"emergency": 0, "urgent": 0, "soon": 1, "routine": 7}
 
 
@@ -61,14 +63,49 @@ def _task(record: AssessmentRecord, action: dict, index: int, form_title: str, t
     if action.get("type") == "refer":
         title = str(_l("Refer to %(to)s", to=target))
     else:
-        title = localised(action.get("title")) if isinstance(action.get("title"), dict) else (
-            action.get("title") or str(_l("Follow up the assessment")))
+        task = action.get("task")
+        title = (localised(task) if isinstance(task, dict) else task) or str(_l("Follow up the assessment"))
     urgency = action.get("urgency") or "routine"
     due = taken.date() + dt.timedelta(days=URGENCY_DAYS.get(urgency, 7))
     db.session.add(Task(
         home_id=record.home_id, resident_id=record.resident_id, title=f"{title}"[:300],
         detail=str(_l("%(form)s scored %(total)s (%(band)s); urgency: %(urgency)s.", form=form_title,
                       total=record.total, band=record.band_label or record.band, urgency=urgency)),
-        due_on=due, assigned_role=TASK_ROLES.get(action.get("type"), "Nurse"), source=source,
+        due_on=due, assigned_role=_role(action), source=source,
     ))
     return 1
+
+
+def _role(action: dict) -> str:
+    """The role a task goes to: a role the action names (a role name, or a band-action role such
+    as nurse_in_charge, meaning its first role), else a nurse."""
+    from app.notifications.services import ACTION_ROLES
+
+    role = str(action.get("role") or "").strip()
+    if role in ACTION_ROLES:
+        return ACTION_ROLES[role][0]
+    return role[:64] or DEFAULT_TASK_ROLE
+
+
+DUE_LINK = "/assessments/due/"
+
+
+@reminder_source
+def overdue_tasks(now: dt.datetime):
+    """Once a day, per home: how many open tasks are overdue (one message pointing at the home's
+    due list, rather than one per task)."""
+    from app.assessments.models import TaskStatus
+    from app.homes.models import CareHome
+    from app.residents.services import LONDON
+
+    today = now.astimezone(LONDON).date()
+    for home in db.session.scalars(select(CareHome).where(CareHome.active.is_(True)).order_by(CareHome.id)):
+        tasks = db.session.scalar(select(func.count()).select_from(Task).where(
+            Task.home_id == home.id, Task.status == TaskStatus.open, Task.due_on < today))
+        if tasks:
+            yield Reminder(
+                home_id=home.id, kind="assessment_overdue", key=f"tasks-overdue:{home.id}",
+                subject=str(_l("%(n)s tasks overdue in %(home)s", n=tasks, home=home.name)),
+                body=str(_l("The home's list of due and overdue tasks shows which.")),
+                roles=CLINICAL_ROLES, link=DUE_LINK,
+            )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app.assessments import api, pages, views
+from app.assessments import jobs as _reminders  # noqa: F401 (registers the daily overdue reminders)
 
 
 def register_views(appbuilder) -> None:

@@ -49,15 +49,33 @@ def _record(pk) -> AssessmentRecord:
     return record
 
 
-def _definition(key: str, version: int | None = None):
+def _definition(key: str, version: int | None = None, right: str | None = None):
     try:
-        return services.definition(key, version)
+        found = services.definition(key, version)
     except DomainError:
         abort(404)
+    if right and not services.form_allows(found, right, acting_user()):
+        abort(403)
+    return found
 
 
 def _form_class(definition):
     return build_form_class(definition, _locale(), base_class=wtforms.Form)
+
+
+def live_logic(definition) -> dict:
+    """What the page's optional show/hide script needs: the server's field order, each field's
+    type, visibility rule and option values (as posted text -> typed value)."""
+    from forms.plan import build_plan
+
+    def posted(value):
+        return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+    fields = {}
+    for key, spec in definition.fields.items():
+        fields[key] = {"type": spec.type, "visible_if": spec.visible_if,
+                       "options": [[posted(o.value), o.value] for o in spec.options]}
+    return {"order": list(build_plan(definition).order), "fields": fields}
 
 
 def _int(value) -> int | None:
@@ -105,7 +123,7 @@ class AssessmentPagesView(BaseView):
             draft = _record(draft_id)
             if draft.resident_id != resident.id or draft.form_key != key or draft.status != RecordStatus.draft:
                 abort(404)
-        definition = _definition(key, draft.version if draft else None)
+        definition = _definition(key, draft.version if draft else None, "fill")
         form_class = _form_class(definition)
         form = form_class.from_answers(draft.answers) if draft else form_class()
         token = draft.token if draft else uuid.uuid4().hex
@@ -114,7 +132,7 @@ class AssessmentPagesView(BaseView):
     def _render_form(self, resident, definition, form, token, status=200, taken_at=""):
         return self.render_template(
             "assessments/fill.html", resident=resident, definition=definition, form=form, token=token,
-            form_title=localised(definition.title, _locale()), taken_at=taken_at,
+            form_title=localised(definition.title, _locale()), taken_at=taken_at, live=live_logic(definition),
             title=localised(definition.title, _locale()),
         ), status
 
@@ -124,7 +142,7 @@ class AssessmentPagesView(BaseView):
         token = str(request.form.get("_token", ""))[:64]
         if version is None or len(token) < 16:
             abort(400)
-        definition = _definition(key, version)
+        definition = _definition(key, version, "fill")
         form = _form_class(definition)(request.form)
         answers = form.to_answers()
         user = acting_user()
@@ -168,7 +186,7 @@ class AssessmentPagesView(BaseView):
         submission = store.get_submission(record.submission_id) if record.submission_id else None
         if submission is None:
             abort(404)
-        definition = _definition(record.form_key, record.version)
+        definition = _definition(record.form_key, record.version, "view")
         labels = {k: localised(f.label, _locale()) for k, f in definition.fields.items()}
         sm = self.appbuilder.sm
         user = acting_user()
@@ -177,8 +195,9 @@ class AssessmentPagesView(BaseView):
             rows=printable_rows(definition, submission, _locale()), labels=labels,
             amendments=store.list_amendments(submission.id),
             form_title=localised(definition.title, _locale()),
-            can_sign=sm.has_access("can_write", SIGNING) and record.status == RecordStatus.submitted,
-            can_amend=sm.has_access("can_write", SIGNING),
+            can_sign=(sm.has_access("can_write", SIGNING) and record.status == RecordStatus.submitted
+                      and services.form_allows(definition, "sign", user)),
+            can_amend=sm.has_access("can_write", SIGNING) and services.form_allows(definition, "sign", user),
             can_print=sm.has_access("can_write", "Documents and jobs"),
             signer_name=f"{getattr(user, 'first_name', '')} {getattr(user, 'last_name', '')}".strip(),
             signer_role=_role_name(user), title=localised(definition.title, _locale()),
@@ -189,7 +208,7 @@ class AssessmentPagesView(BaseView):
     def history(self, pk, key):
         resident = _resident(pk)
         records = [r for r in services.records_of(resident.id, key) if r.status != RecordStatus.draft]
-        definition = _definition(key)
+        definition = _definition(key, right="view")
         score_range = (definition.scoring or {}).get("range")
         return self.render_template(
             "assessments/history.html", resident=resident, records=records, key=key,
@@ -220,6 +239,7 @@ class AssessmentSigningView(BaseView):
     @has_access
     def sign(self, pk):
         record = _record(pk)
+        _definition(record.form_key, record.version, "sign")
         try:
             services.sign(record, request.form.get("signed_name", "")[:200], request.form.get("signed_role", "")[:200],
                           acting_user())
@@ -236,7 +256,7 @@ class AssessmentSigningView(BaseView):
         record = _record(pk)
         if record.status == RecordStatus.draft:
             abort(404)
-        definition = _definition(record.form_key, record.version)
+        definition = _definition(record.form_key, record.version, "sign")
         form_class = _form_class(definition)
         reason = ""
         status = 200

@@ -82,6 +82,16 @@ def _publish_standard(key: str) -> None:
     _end_read()
 
 
+def form_allows(form_definition, right: str, user) -> bool:
+    """The form's own `x-permissions` (set in the form builder): roles that may fill, view or sign.
+    A right the form leaves out follows the permission matrix alone; administrators always may."""
+    roles = (form_definition.raw.get("x-permissions") or {}).get(right)
+    if roles is None:
+        return True
+    names = {role.name for role in getattr(user, "roles", ())}
+    return "Administrator" in names or bool(names & set(roles))
+
+
 def form_title(key: str) -> str:
     try:
         return localised(definition(key).title)

@@ -156,3 +156,63 @@ def test_the_due_list_and_the_history_chart(client, auth, world, inline):
     profile = client.get(f"/residents/{world.resident_a.id}/").get_data(as_text=True)
     must_row = profile.split('data-form-key="must"')[1].split("</tr>")[0]
     assert ">6</a>" in must_row and "overdue" not in must_row
+
+
+def _publish_form_with_its_own_roles():
+    from app.forms_store import get_store
+    from tests.unit.reports.definitions import wellbeing_check
+
+    raw = wellbeing_check()
+    raw["x-form"]["key"] = "night_check"
+    raw["x-permissions"] = {"fill": ["Carer", "Nurse"], "view": ["Carer", "Nurse", "Home Manager"],
+                            "sign": ["Home Manager"]}
+    concern = raw["x-scoring"]["bands"][0]
+    concern["actions"] = [{"type": "create_task", "role": "Senior Carer", "urgency": "soon",
+                           "task": {"en-GB": "Offer a warm drink and sit with them", "cy": "Cynnig diod gynnes"}}]
+    store = get_store()
+    store.save_draft(raw)
+    store.publish("night_check", 1)
+    db.session.commit()
+    return store.load("night_check")
+
+
+def test_a_forms_own_roles_limit_who_fills_views_and_signs_and_its_task_action(client, auth, world, inline):
+    definition = _publish_form_with_its_own_roles()
+    auth.login("senior")  # the matrix lets a senior carer fill in, but this form does not
+    url = f"/assessments/resident/{world.resident_a.id}/fill/night_check"
+    assert client.get(url).status_code == 403
+    auth.logout()
+    auth.login("carer")
+    assert fill(client, world.resident_a.id, "night_check", {"mood": "low"}, definition=definition).status_code == 302
+    record = record_of(world.resident_a.id, "night_check")
+    [task] = band_tasks(world.resident_a.id)
+    assert task.title == "Offer a warm drink and sit with them" and task.assigned_role == "Senior Carer"
+    assert task.due_on == record.taken_at.date() + dt.timedelta(days=1)
+    auth.logout()
+    auth.login("nurse")  # a nurse may sign by the matrix, but this form leaves signing to the manager
+    assert client.get(f"/assessments/record/{record.id}/").status_code == 200
+    response = client.post(f"/assessment-signing/{record.id}/sign", data={"signed_name": "N", "signed_role": "Nurse"})
+    assert response.status_code == 403
+    auth.logout()
+    auth.login("manager")
+    client.post(f"/assessment-signing/{record.id}/sign", data={"signed_name": "Sarah", "signed_role": "Manager"})
+    assert record_of(world.resident_a.id, "night_check").status == RecordStatus.signed
+    auth.logout()
+    auth.login("senior")
+    assert client.get(f"/assessments/record/{record.id}/").status_code == 403
+
+
+def test_daily_reminders_count_overdue_tasks_per_home(app, world, inline):
+    from app.notifications.jobs import send_daily_reminders
+
+    db.session.add(Task(home_id=world.home_a.id, title="Weigh weekly", due_on=dt.date.today() - dt.timedelta(days=2)))
+    db.session.commit()
+    send_daily_reminders(dt.date.today().isoformat())
+    db.session.commit()
+    subjects = [n.subject for n in inbox("nurse", kind="assessment_overdue")]
+    assert "1 tasks overdue in Alder House" in subjects
+    assert not any("Birch Court" in s for s in subjects)
+    before = len(inbox("nurse", kind="assessment_overdue"))
+    send_daily_reminders(dt.date.today().isoformat())  # the same day again: nothing new
+    db.session.commit()
+    assert len(inbox("nurse", kind="assessment_overdue")) == before
