@@ -114,8 +114,9 @@ def copy_form(source: str, new_key: str, user) -> DefinitionVersion:
     return create(as_new_form(raw, new_key), user, "copy", source=source)
 
 
-def import_json(data: bytes, user) -> tuple[DefinitionVersion, LintReport]:
-    """A definition file uploaded: read, checked by the engine, saved as a draft of a new key."""
+def import_json(data: bytes, user, key: str = "") -> tuple[DefinitionVersion, LintReport]:
+    """A definition file uploaded: read, checked by the engine, saved as version 1 draft of its own key
+    (or of `key` when given)."""
     if not data:
         raise BuilderError(str(_l("Choose a JSON file to import.")))
     if len(data) > MAX_IMPORT_BYTES:
@@ -125,7 +126,7 @@ def import_json(data: bytes, user) -> tuple[DefinitionVersion, LintReport]:
         load_definition(raw)
     except DefinitionError as exc:
         raise BuilderError(str(_l("The file is not a form definition the engine can read.")), exc.issues) from None
-    raw["x-form"]["version"] = 1
+    raw = as_new_form(raw, key or raw["x-form"]["key"])
     record = create(raw, user, "import")
     return record, lint(record.definition)
 

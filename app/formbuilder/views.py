@@ -84,7 +84,10 @@ class FormBuilderView(BaseView):
     def import_file(self):
         upload = request.files.get("file")
         try:
-            record, report = services.import_json(upload.read() if upload else b"", acting_user())
+            record, report = services.import_json(upload.read() if upload else b"", acting_user(),
+                                                  request.form.get("key", "").strip())
+        except compose.ComposeError as exc:
+            return self._problems(exc)
         except BuilderError as exc:
             return self._refused(exc)
         flash(str(_l("Imported as a new draft.")), "info")

@@ -47,6 +47,12 @@ def test_export_then_import_round_trips_and_malformed_files_get_a_clear_message(
                                   content_type="multipart/form-data")
         assert bad.status_code == 400, body
         assert expected in bad.get_data(as_text=True)
+    renamed = builder.client.post("/formbuilder/import", content_type="multipart/form-data", data={
+        "file": (io.BytesIO(json.dumps(raw).encode()), "a.json"), "key": "obs_two"})
+    assert renamed.headers["Location"].endswith("/formbuilder/edit/obs_two/1")
+    taken = builder.client.post("/formbuilder/import", content_type="multipart/form-data", data={
+        "file": (io.BytesIO(json.dumps(raw).encode()), "a.json")})
+    assert taken.status_code == 400 and "already exists" in taken.get_data(as_text=True)
     missing = builder.client.post("/formbuilder/import", data={}, content_type="multipart/form-data")
     assert missing.status_code == 400
 
