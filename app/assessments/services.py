@@ -196,6 +196,7 @@ def _check_version(key: str, version: int, sha256: str):
 def save_draft(resident, key: str, version: int, sha256: str, token: str, answers: dict, user) -> AssessmentRecord:
     _check_version(key, version, sha256)
     record = by_token(token)
+    _same_form(record, resident, key)
     if record is not None and record.status != RecordStatus.draft:
         return record
     if record is None:
@@ -206,6 +207,12 @@ def save_draft(resident, key: str, version: int, sha256: str, token: str, answer
     record.answers = answers
     _flush_claim()
     return record
+
+
+def _same_form(record: AssessmentRecord | None, resident, key: str) -> None:
+    """A token belongs to one resident's form: another's is refused, never overwritten."""
+    if record is not None and (record.resident_id != resident.id or record.form_key != key):
+        raise DomainError(str(_l("The form on your screen does not match the stored version; open it again.")))
 
 
 def _flush_claim() -> None:
@@ -237,6 +244,7 @@ def submit(resident, key: str, version: int, sha256: str, token: str, answers: d
     if not result.ok:
         return result, None
     record = by_token(token)
+    _same_form(record, resident, key)
     if record is not None and record.status != RecordStatus.draft:
         raise DuplicateSubmit()
     if record is None:

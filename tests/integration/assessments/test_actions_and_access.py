@@ -216,3 +216,40 @@ def test_daily_reminders_count_overdue_tasks_per_home(app, world, inline):
     send_daily_reminders(dt.date.today().isoformat())  # the same day again: nothing new
     db.session.commit()
     assert len(inbox("nurse", kind="assessment_overdue")) == before
+
+
+def test_schedules_are_kept_by_the_manager_and_read_by_nurses(client, auth, world):
+    from app.assessments.models import AssessmentSchedule
+
+    manager = auth.headers("manager")
+    response = client.post("/api/v1/assessment-schedules/", headers=manager,
+                           json={"form_key": "news2", "every_days": 7, "on_admission": False})
+    assert response.status_code == 201, response.get_json()
+    row = db.session.get(AssessmentSchedule, response.get_json()["id"])
+    assert row.home_id == world.home_a.id
+    response = client.post("/api/v1/assessment-schedules/", headers=manager,
+                           json={"form_key": "made_up", "every_days": 0})
+    assert response.status_code == 422 and set(response.get_json()["message"]) == {"form_key", "every_days"}
+    response = client.post("/api/v1/assessment-schedules/", headers=manager, json={"form_key": "news2"})
+    assert response.status_code == 422  # already scheduled in this home
+    nurse = auth.headers("nurse")
+    assert client.get("/api/v1/assessment-schedules/", headers=nurse).status_code == 200
+    assert client.post("/api/v1/assessment-schedules/", headers=nurse,
+                       json={"form_key": "braden", "every_days": 7}).status_code == 403
+
+
+def test_a_token_of_another_residents_form_is_refused(client, auth, world, inline):
+    from tests.factories import make_resident
+    from tests.integration.assessments.helpers import open_form, post_form
+
+    other = make_resident(world.home_a, "Olwen", "Pryce")
+    db.session.commit()
+    auth.login("nurse")
+    _, shown = open_form(client, world.resident_a.id, "must")
+    answers = example("must")["answers"]
+    assert post_form(client, world.resident_a.id, "must", answers, shown, action="draft").status_code == 302
+    response = post_form(client, other.id, "must", answers, shown)
+    assert response.status_code == 422
+    db.session.expire_all()
+    draft = db.session.scalars(select(AssessmentRecord).where(AssessmentRecord.token == shown["_token"])).one()
+    assert draft.resident_id == world.resident_a.id and draft.status == RecordStatus.draft
