@@ -180,7 +180,8 @@ class FormBuilderView(BaseView):
             fields={k: editor_input.field_rows(definition, k) for k in keys}, keys=keys, sections=sections,
             field_types=compose.FIELD_TYPES, kinds=compose.KINDS, rule_ops=compose.RULE_OPS,
             scored={i["field"] for i in scoring.get("items", ())},
-            scorable={k: compose_scoring.scorable(definition["properties"][k]) for k in keys},
+            scorable={k: compose_scoring.scorable(definition["properties"][k]) for k in keys}
+            | {i["field"]: "rule" for i in scoring.get("items", ()) if isinstance(i.get("points"), dict)},
             bands=editor_input.band_rows(definition), unanswered=scoring.get("unanswered", "fail"),
             declared_range=scoring.get("range") or ["", ""],
             colours=compose.COLOURS, action_types=compose_scoring.ACTION_TYPES,
