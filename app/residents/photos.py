@@ -16,6 +16,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from app.exceptions import DomainError
 from app.extensions import db
 from app.residents.models import Resident
+from app.residents.pages import _get_or_404
 
 PHOTO_DIR = "photos"
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
@@ -74,10 +75,8 @@ class ResidentPhotoView(BaseView):
     method_permission_name = {"show": "read", "upload": "write"}
 
     def _resident(self, pk: int) -> Resident:
-        resident = db.session.get(Resident, pk)  # scoped: another home's resident is not found
-        if resident is None:
-            abort(404)
-        return resident
+        # Scoped: another home's resident is not found; nor is an id no row can have.
+        return _get_or_404(Resident, pk)
 
     @expose("/<int:pk>")
     @has_access
