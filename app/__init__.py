@@ -99,6 +99,7 @@ def _import_models() -> None:
     """Import every models module so the mappers exist before views are built."""
     import app.assessments.models  # noqa: F401
     import app.audit  # noqa: F401
+    import app.careplans.models  # noqa: F401
     import app.homes.models  # noqa: F401
     import app.jobs  # noqa: F401
     import app.notifications.models  # noqa: F401
@@ -188,6 +189,9 @@ def _register_views(appbuilder: AppBuilder) -> None:
     from app.assessments.menu import register_views as register_assessment_views
 
     register_assessment_views(appbuilder)
+    from app.careplans.menu import register_views as register_care_plan_views
+
+    register_care_plan_views(appbuilder)
     from app.formbuilder.views import register as register_formbuilder
 
     register_formbuilder(appbuilder)
@@ -210,6 +214,9 @@ def _register_apis(app: Flask, appbuilder: AppBuilder, csrf) -> None:
     from app.assessments.menu import register_apis as register_assessment_apis
 
     register_assessment_apis(appbuilder)
+    from app.careplans.menu import register_apis as register_care_plan_apis
+
+    register_care_plan_apis(appbuilder)
     # REST calls authenticate with a JWT bearer token or the session; the session path is
     # protected by SameSite=Lax cookies and JSON-only bodies, so the CSRF token is not required.
     for blueprint in app.blueprints.values():

@@ -137,5 +137,8 @@ def load_demo_data() -> dict | None:
 
         for home in homes:
             ensure_default_schedules(home.id)
+        from app.careplans.demo import load_demo_care_plans
+
+        load_demo_care_plans(homes)
         db.session.commit()
     return {"password": password, "users": created_users}

@@ -35,6 +35,7 @@ RESOURCES = {
     "Assessment signing": "Assessments",
     "Assessment schedules": "Assessments",
     "Tasks": "Assessments",
+    "Care plans": "Assessments",
     "Form builder": "Forms",
 }
 
@@ -43,6 +44,7 @@ EXTRA_MENUS = {
     "Legal register": ["Legal dates due"],
     "Enquiries": ["Enquiry board"],
     "Assessments": ["Due and overdue"],
+    "Care plans": ["Care plan reviews due"],
 }
 
 # Every signed-in role may switch home, see its own profile and change its own password.
@@ -78,23 +80,26 @@ MATRIX: dict[str, dict[str, str]] = {
         "Residents": "rw", "Contacts": "rw", "Legal register": "rw", "Enquiries": "rw", "Stays": "rw",
         "Occupancy": "r", "Form builder": "rw",
         "Assessments": "rw", "Assessment signing": "w", "Assessment schedules": "rwd", "Tasks": "rwd",
+        "Care plans": "rw",
     },
     "Nurse": {
         "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r",
         "Documents and jobs": "rw", "Notifications": "r",
         "Residents": "rw", "Contacts": "rw", "Legal register": "rw", "Enquiries": "r", "Stays": "r",
         "Assessments": "rw", "Assessment signing": "w", "Assessment schedules": "r", "Tasks": "rw",
+        "Care plans": "rw",
     },
     "Senior Carer": {
         "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r",
         "Documents and jobs": "rw", "Notifications": "r",
         "Residents": "r", "Contacts": "r", "Legal register": "r", "Stays": "r",
         "Assessments": "rw", "Assessment signing": "w", "Assessment schedules": "r", "Tasks": "rw",
+        "Care plans": "rw",
     },
     "Carer": {
         "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r", "Notifications": "r",
         "Residents": "r", "Contacts": "r", "Legal register": "r", "Stays": "r",
-        "Assessments": "rw", "Assessment schedules": "r", "Tasks": "rw",
+        "Assessments": "rw", "Assessment schedules": "r", "Tasks": "rw", "Care plans": "r",
     },
     "Office": {
         "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "rw",
@@ -113,7 +118,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "Audit trail": "r", "Documents and jobs": "r", "Notifications": "r",
         "Residents": "r", "Contacts": "r", "Legal register": "r", "Enquiries": "r", "Stays": "r",
         "Occupancy": "r",
-        "Assessments": "r", "Assessment schedules": "r", "Tasks": "r",
+        "Assessments": "r", "Assessment schedules": "r", "Tasks": "r", "Care plans": "r",
     },
     # Family: nothing of the residents' records yet (the family portal comes later).
     "Family": {"Notifications": "r"},

@@ -125,6 +125,7 @@ def _seed_residents(home: CareHome, room: Room, nhs_number: str) -> None:
     db.session.add(Enquiry(home_id=home.id, first_name="Seed", last_name=f"Enquiry {home.name}"))
     db.session.flush()
     _seed_assessments(home, resident)
+    _seed_care_plans(home, resident)
 
 
 def _seed_assessments(home: CareHome, resident: Resident) -> None:
@@ -138,6 +139,17 @@ def _seed_assessments(home: CareHome, resident: Resident) -> None:
     db.session.add(Task(home_id=home.id, resident_id=resident.id, title=f"Seed task {home.name}",
                         due_on=dt.date.today(), assigned_role="Nurse"))
     db.session.flush()
+
+
+def _seed_care_plans(home: CareHome, resident: Resident) -> None:
+    """A care plan from the standard template, reviewed once (versions 1 and 2), in each home."""
+    from app.careplans.services import create_care_plan, review_care_plan
+
+    plan = create_care_plan(resident.id, "standard", None, None, title=f"Seed plan {home.name}",
+                            on=dt.date.today() - dt.timedelta(days=40))
+    review_care_plan(plan.id, [{"need": "Mobility", "outcome": "Walks to the garden daily"}],
+                     {"resident": True, "staff": "Seed Nurse"}, "given", "", "Seed review", None,
+                     on=dt.date.today() - dt.timedelta(days=10))
 
 
 def seed_world() -> None:

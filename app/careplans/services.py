@@ -1,0 +1,305 @@
+"""Care-plan rules: create a plan from a template, review it (a new version; the old stays),
+and which reviews are due or overdue. Validate first and report every error together; flush,
+never commit (the caller commits)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.careplans.models import CarePlan, CarePlanVersion, Consent, PlanStatus
+from app.exceptions import DomainError, NotFoundError
+from app.extensions import db
+from app.residents.services import LONDON
+
+SECTION_FIELDS = ("need", "matters", "outcome", "interventions", "risks")
+MAX_SECTIONS = 40
+MAX_TEXT = 4000
+DUE_WITHIN_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Template:
+    key: str
+    version: int
+    title: object
+    review_every_days: int
+    sections: tuple[dict, ...]
+
+
+def _need(need, matters, outcome, interventions, risks) -> dict:
+    return {"need": need, "matters": matters, "outcome": outcome, "interventions": interventions,
+            "risks": risks}
+
+
+# The built-in template: the needs every resident's plan considers. Its wording is a starting
+# point the nurse rewrites with the resident; nothing here is advice for a particular person.
+TEMPLATES = {
+    "standard": Template(
+        key="standard", version=1, title=_l("Standard care plan"), review_every_days=30,
+        sections=(
+            _need(_l("Mobility"), _l("How the person likes to move about and where they like to go."),
+                  _l("Moves about safely and as independently as they can."),
+                  _l("Walking aid within reach; staff to support transfers as assessed; encourage a daily walk."),
+                  _l("Falls; see the falls risk assessment.")),
+            _need(_l("Nutrition and hydration"), _l("Favourite foods and drinks, and where and when they like to eat."),
+                  _l("Keeps a stable weight and drinks enough."),
+                  _l("Offer drinks every two hours; weigh monthly; record food and fluid if the MUST score "
+                     "is medium or high."),
+                  _l("Malnutrition and dehydration; see the MUST.")),
+            _need(_l("Skin"), _l("Creams and routines the person prefers."),
+                  _l("Skin stays intact."),
+                  _l("Check pressure areas daily; reposition as assessed; pressure-relieving equipment as assessed."),
+                  _l("Pressure ulcers; see the Waterlow score.")),
+            _need(_l("Continence"), _l("Routines and products the person is used to, and their privacy."),
+                  _l("Stays comfortable, clean and dry with dignity."),
+                  _l("Prompt to use the toilet at the times the person prefers; products as assessed."),
+                  _l("Infection and sore skin.")),
+            _need(_l("Communication"), _l("Language, hearing, sight and how the person makes choices known."),
+                  _l("Understands and is understood."),
+                  _l("Hearing aids and glasses clean and worn; speak in the person's preferred language."),
+                  _l("Isolation; needs not noticed.")),
+            _need(_l("End of life"), _l("Wishes for the end of life, who should be with them, and faith."),
+                  _l("Wishes are known and respected."),
+                  _l("Record advance decisions and preferred place of care; review with the person and family."),
+                  _l("Wishes not known when needed.")),
+        ),
+    ),
+}
+
+
+def template_titles() -> list[tuple[str, str]]:
+    return [(t.key, str(t.title)) for t in TEMPLATES.values()]
+
+
+def template_sections(key: str) -> list[dict]:
+    """The sections of a built-in template in the user's language, ready to fill in."""
+    template = TEMPLATES.get(key)
+    if template is None:
+        raise DomainError({"template": [str(_l("Choose one of the care-plan templates."))]})
+    return [{**{f: str(s[f]) for f in SECTION_FIELDS}, "assessments": []} for s in template.sections]
+
+
+def today() -> dt.date:
+    return dt.datetime.now(dt.UTC).astimezone(LONDON).date()
+
+
+def clean_sections(sections) -> list[dict]:
+    """Keep sections with a need; every field text, assessments a list of ids. Raises on bad input."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(sections, (list, tuple)):
+        raise DomainError({"sections": [str(_l("Give the sections as a list."))]})
+    cleaned = []
+    for index, section in enumerate(sections):
+        if not isinstance(section, dict):
+            errors[f"sections.{index}"] = [str(_l("Each section must be an object."))]
+            continue
+        values = {f: str(section.get(f) or "").strip() for f in SECTION_FIELDS}
+        if not values["need"]:
+            if any(values.values()):
+                errors[f"sections.{index}.need"] = [str(_l("Name the need this section is about."))]
+            continue
+        for field, value in values.items():
+            if len(value) > MAX_TEXT:
+                errors[f"sections.{index}.{field}"] = [str(_l("Keep this under %(n)s characters.", n=MAX_TEXT))]
+        links = section.get("assessments") or []
+        if not isinstance(links, (list, tuple)) or not all(str(x).isdigit() for x in links):
+            errors[f"sections.{index}.assessments"] = [str(_l("Linked assessments are record numbers."))]
+            links = []
+        values["assessments"] = sorted({int(x) for x in links})
+        cleaned.append(values)
+    if not cleaned and not errors:
+        errors["sections"] = [str(_l("A care plan needs at least one need."))]
+    if len(cleaned) > MAX_SECTIONS:
+        errors["sections"] = [str(_l("A care plan has at most %(n)s sections.", n=MAX_SECTIONS))]
+    if errors:
+        raise DomainError(errors)
+    return cleaned
+
+
+def _check_links(resident_id: int, sections: list[dict]) -> None:
+    from app.assessments.models import AssessmentRecord
+
+    wanted = {i for s in sections for i in s["assessments"]}
+    if not wanted:
+        return
+    found = set(db.session.scalars(select(AssessmentRecord.id).where(
+        AssessmentRecord.id.in_(wanted), AssessmentRecord.resident_id == resident_id)))
+    if wanted - found:
+        missing = ", ".join(str(i) for i in sorted(wanted - found))
+        raise DomainError({"assessments": [str(_l("No such assessment of this resident: %(ids)s", ids=missing))]})
+
+
+def _review_days(value) -> int:
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        days = 0
+    if not 1 <= days <= 366:
+        raise DomainError({"review_every_days": [str(_l("Give a number of days from 1 to 366."))]})
+    return days
+
+
+def _participants(participants: dict | None, consent, consent_by) -> dict:
+    participants = participants if isinstance(participants, dict) else {}
+    try:
+        consent_value = Consent(str(consent or Consent.not_able.value))
+    except ValueError:
+        raise DomainError({"consent": [str(_l("Choose given, refused or not able to consent."))]}) from None
+    by = str(consent_by or "").strip()[:200]
+    if consent_value != Consent.not_able and not by and not participants.get("resident"):
+        raise DomainError({"consent_by": [str(_l("Say who gave or refused consent."))]})
+    return {
+        "resident_took_part": bool(participants.get("resident")),
+        "family_names": str(participants.get("family") or "").strip()[:500] or None,
+        "staff_names": str(participants.get("staff") or "").strip()[:500] or None,
+        "consent": consent_value,
+        "consent_by": by or None,
+    }
+
+
+def _resident(resident_id):
+    from app.residents.models import Resident
+
+    resident = db.session.scalar(select(Resident).where(Resident.id == resident_id)) if resident_id else None
+    if resident is None:
+        raise NotFoundError(str(_l("resident")))
+    if resident.voided_at is not None:
+        raise DomainError(str(_l("This resident's record was voided.")))
+    return resident
+
+
+def get_plan(plan_id) -> CarePlan:
+    plan = db.session.scalar(select(CarePlan).where(CarePlan.id == plan_id)) if plan_id else None
+    if plan is None:
+        raise NotFoundError(str(_l("care plan")))
+    return plan
+
+
+def create_care_plan(resident_id: int, template_key: str | None, sections, by_user, *, title: str | None = None,
+                     review_every_days=None, participants: dict | None = None, consent=None,
+                     consent_by: str | None = None, notes: str | None = None,
+                     on: dt.date | None = None) -> CarePlan:
+    """A new active plan for the resident with version 1; `sections` None takes the template's."""
+    resident = _resident(resident_id)
+    template = TEMPLATES.get(template_key) if template_key else None
+    if template_key and template is None:
+        raise DomainError({"template": [str(_l("Choose one of the care-plan templates."))]})
+    if sections is None:
+        if template is None:
+            raise DomainError({"sections": [str(_l("A care plan needs at least one need."))]})
+        sections = template_sections(template.key)
+    sections = clean_sections(sections)
+    _check_links(resident.id, sections)
+    days = _review_days(review_every_days or (template.review_every_days if template else 30))
+    who = _participants(participants, consent, consent_by)
+    title = (title or "").strip()[:200] or (str(template.title) if template else str(_l("Care plan")))
+    on = on or today()
+    plan = CarePlan(
+        home_id=resident.home_id, resident_id=resident.id, title=title,
+        template_key=template.key if template else None, template_version=template.version if template else None,
+        status=PlanStatus.active, review_every_days=days, next_review_on=on + dt.timedelta(days=days),
+        current_version_no=1, created_by_id=getattr(by_user, "id", None),
+    )
+    db.session.add(plan)
+    db.session.flush()
+    db.session.add(CarePlanVersion(
+        home_id=plan.home_id, care_plan_id=plan.id, version_no=1, sections=sections,
+        review_notes=(notes or "").strip()[:MAX_TEXT] or None, reviewed_on=on,
+        next_review_on=plan.next_review_on, created_by_id=getattr(by_user, "id", None), **who,
+    ))
+    db.session.flush()
+    db.session.expire(plan, ["versions"])
+    return plan
+
+
+def review_care_plan(plan_id: int, sections, participants: dict | None, consent, consent_by: str | None,
+                     notes: str | None, by_user, *, review_every_days=None, on: dt.date | None = None,
+                     expected_version: int | None = None) -> CarePlanVersion:
+    """Write the next version of an active plan (the earlier stays as it was) and set the next
+    review date. `expected_version`, when given, refuses a review of a plan reviewed meanwhile."""
+    plan = get_plan(plan_id)
+    if plan.voided_at is not None or plan.status != PlanStatus.active:
+        raise DomainError(str(_l("Only an active care plan can be reviewed.")))
+    if expected_version is not None and expected_version != plan.current_version_no:
+        raise DomainError(str(_l("Someone reviewed this plan while you had it open; open it again to see "
+                                 "their version.")))
+    errors = {}
+    try:
+        sections = clean_sections(sections)
+        _check_links(plan.resident_id, sections)
+    except DomainError as error:
+        errors.update(error.errors)
+    try:
+        days = _review_days(review_every_days or plan.review_every_days)
+    except DomainError as error:
+        errors.update(error.errors)
+    try:
+        who = _participants(participants, consent, consent_by)
+    except DomainError as error:
+        errors.update(error.errors)
+    if not (notes or "").strip():
+        errors["notes"] = [str(_l("Say what the review found."))]
+    if errors:
+        raise DomainError(errors)
+    on = on or today()
+    number = plan.current_version_no + 1
+    version = CarePlanVersion(
+        home_id=plan.home_id, care_plan_id=plan.id, version_no=number, sections=sections,
+        review_notes=notes.strip()[:MAX_TEXT], reviewed_on=on, next_review_on=on + dt.timedelta(days=days),
+        created_by_id=getattr(by_user, "id", None), **who,
+    )
+    db.session.add(version)
+    plan.current_version_no = number
+    plan.review_every_days = days
+    plan.next_review_on = version.next_review_on
+    db.session.flush()
+    db.session.expire(plan, ["versions"])
+    return version
+
+
+def archive_care_plan(plan_id: int, by_user) -> CarePlan:
+    plan = get_plan(plan_id)
+    if plan.status != PlanStatus.active:
+        raise DomainError(str(_l("This care plan is already archived.")))
+    plan.status = PlanStatus.archived
+    db.session.flush()
+    return plan
+
+
+def plans_of(resident_id: int) -> list[CarePlan]:
+    return list(db.session.scalars(
+        select(CarePlan).where(CarePlan.resident_id == resident_id, CarePlan.voided_at.is_(None))
+        .order_by(CarePlan.status, CarePlan.next_review_on)
+    ))
+
+
+def review_state(plan: CarePlan, on: dt.date | None = None) -> str:
+    """"overdue", "due" (within a week) or "" for a plan whose review is not yet near."""
+    on = on or today()
+    if plan.status != PlanStatus.active:
+        return ""
+    if plan.next_review_on < on:
+        return "overdue"
+    if plan.next_review_on <= on + dt.timedelta(days=DUE_WITHIN_DAYS):
+        return "due"
+    return ""
+
+
+def due_reviews(home_ids=None, on: dt.date | None = None, within_days: int = DUE_WITHIN_DAYS) -> list[CarePlan]:
+    """Active plans of current residents whose review is due within `within_days` or overdue."""
+    from app.residents.models import Resident
+
+    on = on or today()
+    query = (
+        select(CarePlan).join(Resident, Resident.id == CarePlan.resident_id)
+        .where(CarePlan.voided_at.is_(None), CarePlan.status == PlanStatus.active,
+               Resident.voided_at.is_(None), CarePlan.next_review_on <= on + dt.timedelta(days=within_days))
+        .order_by(CarePlan.next_review_on, CarePlan.id)
+    )
+    if home_ids is not None:
+        query = query.where(CarePlan.home_id.in_(sorted(home_ids)))
+    return list(db.session.scalars(query))
