@@ -107,6 +107,7 @@ class AssessmentPagesView(BaseView):
         return self.render_template(
             "assessments/resident.html", resident=resident, lines=lines, others=others,
             forms=[(key, services.form_title(key)) for key in services.STANDARD_FORMS],
+            fillable=services.fillable(services.STANDARD_FORMS, acting_user()),
             can_fill=self.appbuilder.sm.has_access("can_write", "Assessments"),
             title=_l("Assessments: %(name)s", name=resident.full_name),
         )
@@ -316,4 +317,6 @@ def profile_summary(resident):
     sm = current_app.appbuilder.sm
     if not sm.has_access("can_read", "Assessments"):
         return None
-    return {"lines": services.due_lines(resident), "can_fill": sm.has_access("can_write", "Assessments")}
+    lines = services.due_lines(resident)
+    return {"lines": lines, "can_fill": sm.has_access("can_write", "Assessments"),
+            "fillable": services.fillable([line.schedule.form_key for line in lines], acting_user())}

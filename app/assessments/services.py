@@ -32,6 +32,9 @@ STANDARD_FORMS = ("must", "waterlow", "braden", "news2", "barthel", "barthel_20"
 DEFAULT_SCHEDULES = (("must", 30, True), ("waterlow", 30, True), ("barthel", 90, True),
                      ("morse_fall", 30, True), ("abbey_pain", 30, False))
 DONE = (RecordStatus.submitted, RecordStatus.signed)
+# Rights of standard forms that set none of their own: NEWS2 observations and their escalation
+# are for trained staff, not carers (a home changes this in the form builder's roles).
+DEFAULT_RIGHTS = {"news2": {"fill": ["Nurse", "Senior Carer", "Home Manager"]}}
 
 
 def _now() -> dt.datetime:
@@ -87,9 +90,23 @@ def form_allows(form_definition, right: str, user) -> bool:
     A right the form leaves out follows the permission matrix alone; administrators always may."""
     roles = (form_definition.raw.get("x-permissions") or {}).get(right)
     if roles is None:
+        roles = DEFAULT_RIGHTS.get(form_definition.key, {}).get(right)
+    if roles is None:
         return True
     names = {role.name for role in getattr(user, "roles", ())}
     return "Administrator" in names or bool(names & set(roles))
+
+
+def fillable(keys, user) -> set[str]:
+    """Of these forms, those the user may fill in (by each form's own roles)."""
+    found = set()
+    for key in keys:
+        try:
+            if form_allows(definition(key), "fill", user):
+                found.add(key)
+        except DomainError:
+            continue
+    return found
 
 
 def form_title(key: str) -> str:

@@ -253,3 +253,14 @@ def test_a_token_of_another_residents_form_is_refused(client, auth, world, inlin
     db.session.expire_all()
     draft = db.session.scalars(select(AssessmentRecord).where(AssessmentRecord.token == shown["_token"])).one()
     assert draft.resident_id == world.resident_a.id and draft.status == RecordStatus.draft
+
+
+def test_carers_fill_the_everyday_forms_but_news2_is_for_trained_staff(client, auth, world, inline):
+    auth.login("carer")
+    tab = client.get(f"/assessments/resident/{world.resident_a.id}/").get_data(as_text=True)
+    assert f"/assessments/resident/{world.resident_a.id}/fill/waterlow" in tab
+    assert f"/assessments/resident/{world.resident_a.id}/fill/news2" not in tab
+    assert client.get(f"/assessments/resident/{world.resident_a.id}/fill/news2").status_code == 403
+    auth.logout()
+    auth.login("senior")
+    assert client.get(f"/assessments/resident/{world.resident_a.id}/fill/news2").status_code == 200
