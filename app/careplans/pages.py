@@ -69,6 +69,11 @@ def sections_from_form(form) -> list[dict]:
     return sections
 
 
+def with_pending_needs(resident_id: int, sections: list[dict]) -> list[dict]:
+    """The sections, then each need an assessment band asks for that is not among them yet."""
+    return list(sections) + services.suggested_needs(resident_id, sections)
+
+
 def _who_from_form(form) -> dict:
     return {"participants": {"resident": form.get("resident_took_part") == "y",
                              "family": form.get("family_names", "")[:500],
@@ -124,7 +129,8 @@ class CarePlanPagesView(BaseView):
         if request.method == "GET":
             values = {"template": template, "review_every_days": services.TEMPLATES[template].review_every_days,
                       "consent": Consent.not_able.value, "title": str(services.TEMPLATES[template].title)}
-            return self._edit_page(resident, sections=services.template_sections(template), values=values)
+            sections = with_pending_needs(resident.id, services.template_sections(template))
+            return self._edit_page(resident, sections=sections, values=values)
         form = request.form
         sections = sections_from_form(form)
         try:
@@ -180,7 +186,8 @@ class CarePlanPagesView(BaseView):
                       "staff_names": latest.staff_names or "",
                       "resident_took_part": "y" if latest.resident_took_part else "",
                       "expected_version": plan.current_version_no}
-            return self._edit_page(plan.resident, plan=plan, sections=latest.sections, values=values)
+            sections = with_pending_needs(plan.resident_id, latest.sections)
+            return self._edit_page(plan.resident, plan=plan, sections=sections, values=values)
         form = request.form
         sections = sections_from_form(form)
         expected = form.get("expected_version", "")

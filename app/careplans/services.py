@@ -303,3 +303,42 @@ def due_reviews(home_ids=None, on: dt.date | None = None, within_days: int = DUE
     if home_ids is not None:
         query = query.where(CarePlan.home_id.in_(sorted(home_ids)))
     return list(db.session.scalars(query))
+
+
+
+# ---------------------------------------------------------------------------------------------
+# Needs that assessment band actions ask for (`create_care_plan_need`)
+
+
+def suggested_needs(resident_id: int, present: list[dict] | None = None) -> list[dict]:
+    """Needs the bands of the resident's latest assessment of each form ask for (band action
+    `create_care_plan_need`), as sections linked to that assessment, leaving out any need the
+    given sections already have. A new plan and a review offer them pre-filled."""
+    from app.assessments.models import AssessmentRecord, RecordStatus
+    from app.forms_store import get_store
+    from forms.messages import localised
+    from forms.store import VOIDED
+
+    have = {str(s.get("need", "")).strip().casefold() for s in present or ()}
+    records = db.session.scalars(
+        select(AssessmentRecord).where(AssessmentRecord.resident_id == resident_id,
+                                       AssessmentRecord.status != RecordStatus.draft,
+                                       AssessmentRecord.submission_id.is_not(None))
+        .order_by(AssessmentRecord.taken_at.desc(), AssessmentRecord.id.desc()))
+    store, seen, found = get_store(), set(), []
+    for record in records:
+        if record.form_key in seen:
+            continue
+        seen.add(record.form_key)
+        submission = store.get_submission(record.submission_id)
+        if submission is None or submission.status == VOIDED:
+            continue
+        for action in (submission.data or {}).get("actions") or ():
+            if action.get("type") != "create_care_plan_need":
+                continue
+            need = action.get("need")
+            need = (localised(need) if isinstance(need, dict) else str(need or "")).strip()[:MAX_TEXT]
+            if need and need.casefold() not in have:
+                have.add(need.casefold())
+                found.append({**dict.fromkeys(SECTION_FIELDS, ""), "need": need, "assessments": [record.id]})
+    return found

@@ -223,3 +223,27 @@ def test_junk_ids_in_care_plan_urls_are_not_found(client, auth, world):
     assert client.post(f"/api/v1/care-plans/{junk}/review", headers=headers, json={}).status_code == 404
     assert client.post("/api/v1/care-plans/new", headers=headers,
                        json={"resident_id": int(junk)}).status_code == 422
+
+
+def test_a_need_an_assessment_band_asks_for_is_offered_in_the_review_and_linked(client, auth, world, inline):
+    from app.assessments.models import AssessmentRecord, RecordStatus
+    from tests.integration.assessments.helpers import example, fill
+
+    auth.login("nurse")
+    answers = example("must", name="BMI 18.4 scores 2")["answers"]  # high risk: asks for a care-plan need
+    assert fill(client, world.resident_a.id, "must", answers).status_code == 302
+    record = db.session.scalars(select(AssessmentRecord).where(
+        AssessmentRecord.resident_id == world.resident_a.id, AssessmentRecord.form_key == "must",
+        AssessmentRecord.status != RecordStatus.draft)).one()
+    need = "Nutrition: treatment plan for high malnutrition risk"
+    plan = plans_of(world.resident_a.id)[0]
+    page = client.get(f"/careplans/plan/{plan.id}/review").get_data(as_text=True)
+    assert f'value="{need}"' in page and f'<option value="{record.id}" selected' in page
+    assert f'value="{need}"' in client.get(f"/careplans/resident/{world.resident_a.id}/new").get_data(as_text=True)
+    sections = [dict(s) for s in plan.current.sections] + services.suggested_needs(world.resident_a.id,
+                                                                                    plan.current.sections)
+    services.review_care_plan(plan.id, sections, {}, "not_able", "", "Added the nutrition need", None)
+    db.session.commit()
+    db.session.refresh(plan)
+    assert {"need": need, "assessments": [record.id]}.items() <= plan.current.sections[-1].items()
+    assert services.suggested_needs(world.resident_a.id, plan.current.sections) == []  # written: not offered again
