@@ -104,10 +104,11 @@ class AssessmentPagesView(BaseView):
         lines = services.due_lines(resident)
         others = [r for r in services.records_of(resident.id)
                   if r.form_key not in {line.schedule.form_key for line in lines}]
+        forms = services.assessment_forms()
         return self.render_template(
             "assessments/resident.html", resident=resident, lines=lines, others=others,
-            forms=[(key, services.form_title(key)) for key in services.STANDARD_FORMS],
-            fillable=services.fillable(services.STANDARD_FORMS, acting_user()),
+            forms=[(key, services.form_title(key)) for key in forms],
+            fillable=services.fillable(forms, acting_user()),
             can_fill=self.appbuilder.sm.has_access("can_write", "Assessments"),
             title=_l("Assessments: %(name)s", name=resident.full_name),
         )

@@ -85,6 +85,17 @@ def _publish_standard(key: str) -> None:
     _end_read()
 
 
+def assessment_forms() -> list[str]:
+    """What a home may schedule and fill in: the standard assessments, and every assessment form
+    a home has published in the form builder (an archived form drops out)."""
+    keys = list(STANDARD_FORMS)
+    for version in get_store().list_definitions(status=PUBLISHED):
+        kind = (version.definition.get("x-form") or {}).get("kind")
+        if kind == "assessment" and version.key not in keys:
+            keys.append(version.key)
+    return keys
+
+
 def form_allows(form_definition, right: str, user) -> bool:
     """The form's own `x-permissions` (set in the form builder): roles that may fill, view or sign.
     A right the form leaves out follows the permission matrix alone; administrators always may."""

@@ -46,8 +46,8 @@ LABELS = {
 class ScheduleRules:
     def _check(self, item):
         errors = {}
-        if item.form_key not in services.STANDARD_FORMS:
-            errors["form_key"] = [str(_l("Choose one of the standard assessments."))]
+        if item.form_key not in services.assessment_forms():
+            errors["form_key"] = [str(_l("Choose a standard assessment or one published in the form builder."))]
         if item.every_days is None or not 1 <= int(item.every_days) <= 3660:
             errors["every_days"] = [str(_l("Give a number of days from 1 to 3660."))]
         if errors:
@@ -64,7 +64,7 @@ class ScheduleRules:
 
 def _form_choice():
     return SelectField(
-        _l("Form"), choices=lambda: [(k, services.form_title(k)) for k in services.STANDARD_FORMS],
+        _l("Form"), choices=lambda: [(k, services.form_title(k)) for k in services.assessment_forms()],
         validators=[InputRequired()],
     )
 

@@ -14,8 +14,8 @@ TITLE = "Falls check (browser)"
 
 
 def _schedule(db_session, home_id: int, key: str) -> None:
-    """The home schedules the new form, so the resident's profile offers it. The schedule screen
-    offers only the standard assessments, so this is set up directly."""
+    """The home schedules the new form, so the resident's profile offers it (the schedule screen
+    offers published builder forms too; it is set up directly here to keep the browser test short)."""
     from app.assessments.models import AssessmentSchedule
     from app.audit import acting_as
 
