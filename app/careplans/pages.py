@@ -168,6 +168,8 @@ class CarePlanPagesView(BaseView):
             "careplans/plan.html", plan=plan, version=version, resident=plan.resident,
             latest=version.version_no == plan.current_version_no, state=services.review_state(plan),
             assessment_names=names, can_write=_can("can_write") and plan.status == PlanStatus.active,
+            suggested=services.suggested_needs(plan.resident_id, version.sections)
+            if version.version_no == plan.current_version_no and plan.status == PlanStatus.active else [],
             can_print=_can("can_write", DOCUMENTS),
             title=_l("Care plan: %(name)s", name=plan.resident.full_name),
         )

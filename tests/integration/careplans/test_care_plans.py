@@ -240,6 +240,8 @@ def test_a_need_an_assessment_band_asks_for_is_offered_in_the_review_and_linked(
     page = client.get(f"/careplans/plan/{plan.id}/review").get_data(as_text=True)
     assert f'value="{need}"' in page and f'<option value="{record.id}" selected' in page
     assert f'value="{need}"' in client.get(f"/careplans/resident/{world.resident_a.id}/new").get_data(as_text=True)
+    shown = client.get(f"/careplans/plan/{plan.id}/").get_data(as_text=True)
+    assert 'id="suggested-needs"' in shown and need in shown
     sections = [dict(s) for s in plan.current.sections] + services.suggested_needs(world.resident_a.id,
                                                                                     plan.current.sections)
     services.review_care_plan(plan.id, sections, {}, "not_able", "", "Added the nutrition need", None)
@@ -247,3 +249,4 @@ def test_a_need_an_assessment_band_asks_for_is_offered_in_the_review_and_linked(
     db.session.refresh(plan)
     assert {"need": need, "assessments": [record.id]}.items() <= plan.current.sections[-1].items()
     assert services.suggested_needs(world.resident_a.id, plan.current.sections) == []  # written: not offered again
+    assert 'id="suggested-needs"' not in client.get(f"/careplans/plan/{plan.id}/").get_data(as_text=True)
