@@ -17,11 +17,11 @@ from markupsafe import Markup, escape
 from sqlalchemy import or_
 
 from app.audit import AuditEvent
-from app.crud import MAX_PAGE_SIZE
+from app.crud import MAX_PAGE_SIZE, READ_ONLY_API, READ_ONLY_VIEW
 from app.tenancy import acting_user, current_scope
 
 RESOURCE = "Audit trail"
-READ_ONLY = {"list": "read", "show": "read", "get": "read", "get_list": "read", "info": "read"}
+READ_ONLY = {**READ_ONLY_VIEW, **READ_ONLY_API}
 
 LIST_COLUMNS = [
     "occurred_at", "actor_name", "action", "entity", "entity_id", "home_id", "request_id",

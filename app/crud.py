@@ -25,6 +25,9 @@ from app.permissions import METHOD_PERMISSIONS
 from app.tenancy import assign_home
 
 MAX_PAGE_SIZE = 100
+# Method -> permission maps for views and APIs that only read (lists, shows, histories).
+READ_ONLY_VIEW = {"list": "read", "show": "read"}
+READ_ONLY_API = {"get": "read", "get_list": "read", "info": "read"}
 
 
 # ---------------------------------------------------------------------------------------------

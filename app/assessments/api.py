@@ -10,13 +10,11 @@ from flask_babel import lazy_gettext as _l
 from app.assessments import services
 from app.assessments.models import AssessmentRecord, AssessmentSchedule, Task
 from app.assessments.views import ScheduleRules
-from app.crud import CareModelApi
+from app.crud import READ_ONLY_API, CareModelApi
 from app.exceptions import DomainError
 from app.extensions import db
 from app.permissions import METHOD_PERMISSIONS
 from app.tenancy import acting_user
-
-READ_ONLY = {"get": "read", "get_list": "read", "info": "read"}
 
 
 class AssessmentScheduleApi(ScheduleRules, CareModelApi):
@@ -32,7 +30,7 @@ class AssessmentRecordApi(CareModelApi):
     resource_name = "assessments"
     datamodel = SQLAInterface(AssessmentRecord)
     class_permission_name = "Assessments"
-    method_permission_name = READ_ONLY
+    method_permission_name = READ_ONLY_API
     include_route_methods = {"get", "get_list", "info"}
     list_columns = show_columns = [
         "id", "home.id", "resident.id", "form_key", "version", "sha256", "status", "submission_id", "total",

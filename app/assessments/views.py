@@ -10,10 +10,8 @@ from wtforms.validators import InputRequired
 
 from app.assessments import services
 from app.assessments.models import AssessmentRecord, AssessmentSchedule, Task
-from app.crud import CareModelView
+from app.crud import READ_ONLY_VIEW, CareModelView
 from app.exceptions import DomainError
-
-READ_ONLY = {"list": "read", "show": "read"}
 
 LABELS = {
     "home": _l("Home"),
@@ -83,7 +81,7 @@ class AssessmentScheduleView(ScheduleRules, CareModelView):
 class AssessmentRecordView(CareModelView):
     datamodel = SQLAInterface(AssessmentRecord)
     class_permission_name = "Assessments"
-    method_permission_name = READ_ONLY
+    method_permission_name = READ_ONLY_VIEW
     include_route_methods = {"list", "show"}
     list_title = show_title = _l("Assessments")
     list_columns = ["resident", "form_key", "status", "total", "band_label", "taken_at", "signed_name", "home"]

@@ -10,13 +10,11 @@ from flask_babel import lazy_gettext as _l
 
 from app.careplans import services
 from app.careplans.models import CarePlan, CarePlanVersion
-from app.crud import CareModelApi
+from app.crud import READ_ONLY_API, CareModelApi
 from app.exceptions import DomainError
 from app.extensions import db
 from app.guards import valid_int_id
 from app.tenancy import acting_user
-
-READ_ONLY = {"get": "read", "get_list": "read", "info": "read"}
 
 
 def _body():
@@ -32,7 +30,7 @@ class CarePlanApi(CareModelApi):
     resource_name = "care-plans"
     datamodel = SQLAInterface(CarePlan)
     class_permission_name = "Care plans"
-    method_permission_name = {**READ_ONLY, "create_plan": "write", "review": "write"}
+    method_permission_name = {**READ_ONLY_API, "create_plan": "write", "review": "write"}
     include_route_methods = {"get", "get_list", "info", "create_plan", "review"}
     list_columns = show_columns = [
         "id", "home.id", "resident.id", "title", "template_key", "template_version", "status",
@@ -115,7 +113,7 @@ class CarePlanVersionApi(CareModelApi):
     resource_name = "care-plan-versions"
     datamodel = SQLAInterface(CarePlanVersion)
     class_permission_name = "Care plans"
-    method_permission_name = READ_ONLY
+    method_permission_name = READ_ONLY_API
     include_route_methods = {"get", "get_list", "info"}
     list_columns = show_columns = [
         "id", "home.id", "care_plan.id", "version_no", "sections", "review_notes", "resident_took_part",

@@ -7,9 +7,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app.careplans.models import CarePlan, CarePlanVersion
-from app.crud import CareModelView
-
-READ_ONLY = {"list": "read", "show": "read"}
+from app.crud import READ_ONLY_VIEW, CareModelView
 
 LABELS = {
     "home": _l("Home"),
@@ -36,7 +34,7 @@ LABELS = {
 class CarePlanView(CareModelView):
     datamodel = SQLAInterface(CarePlan)
     class_permission_name = "Care plans"
-    method_permission_name = READ_ONLY
+    method_permission_name = READ_ONLY_VIEW
     include_route_methods = {"list", "show"}
     list_title = show_title = _l("Care plans")
     list_columns = ["resident", "title", "status", "current_version_no", "next_review_on", "home"]
@@ -50,7 +48,7 @@ class CarePlanView(CareModelView):
 class CarePlanVersionView(CareModelView):
     datamodel = SQLAInterface(CarePlanVersion)
     class_permission_name = "Care plans"
-    method_permission_name = READ_ONLY
+    method_permission_name = READ_ONLY_VIEW
     include_route_methods = {"list", "show"}
     list_title = show_title = _l("Care plan versions")
     list_columns = ["care_plan", "version_no", "reviewed_on", "next_review_on", "consent", "home"]

@@ -9,7 +9,7 @@ from flask_appbuilder.api import BaseApi, expose, protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
-from app.crud import CareModelApi
+from app.crud import READ_ONLY_API, CareModelApi
 from app.exceptions import DomainError
 from app.extensions import db
 from app.permissions import METHOD_PERMISSIONS
@@ -18,8 +18,6 @@ from app.residents.common import HideVoided, parse_date, read_values
 from app.residents.models import Absence, Contact, Enquiry, LegalRecord, Resident, Stay, StayBed
 from app.residents.views import ContactRules, EnquiryRules, LegalRules
 from app.tenancy import acting_user
-
-READ_ONLY = {"get": "read", "get_list": "read", "info": "read"}
 
 
 class ActionApi:
@@ -241,7 +239,7 @@ class StayApi(ActionApi, CareModelApi):
     resource_name = "stays"
     datamodel = SQLAInterface(Stay)
     class_permission_name = "Stays"
-    method_permission_name = {**READ_ONLY, **{m: "write" for m in ("admit", "change", "death")}}
+    method_permission_name = {**READ_ONLY_API, **{m: "write" for m in ("admit", "change", "death")}}
     include_route_methods = {"get", "get_list", "info", "admit", "change", "death"}
     list_columns = show_columns = [
         "id", "home.id", "resident.id", "bed.id", "stay_type", "status", "admitted_at", "discharged_at",
@@ -303,7 +301,7 @@ class StayBedApi(CareModelApi):
     resource_name = "stay-beds"
     datamodel = SQLAInterface(StayBed)
     class_permission_name = "Stays"
-    method_permission_name = READ_ONLY
+    method_permission_name = READ_ONLY_API
     include_route_methods = {"get", "get_list", "info"}
     list_columns = show_columns = ["id", "home.id", "stay.id", "bed.id", "from_at", "to_at"]
     order_columns = ["from_at"]
@@ -313,7 +311,7 @@ class AbsenceApi(CareModelApi):
     resource_name = "absences"
     datamodel = SQLAInterface(Absence)
     class_permission_name = "Stays"
-    method_permission_name = READ_ONLY
+    method_permission_name = READ_ONLY_API
     include_route_methods = {"get", "get_list", "info"}
     list_columns = show_columns = ["id", "home.id", "stay.id", "hospital", "reason", "left_at", "returned_at"]
     order_columns = ["left_at"]

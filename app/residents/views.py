@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, StringField
 from wtforms.validators import Optional
 
-from app.crud import CareModelView
+from app.crud import READ_ONLY_VIEW, CareModelView
 from app.exceptions import DomainError
 from app.extensions import db
 from app.permissions import METHOD_PERMISSIONS
@@ -97,7 +97,6 @@ LABELS = {
     "reason": _l("Reason"),
 }
 
-READ_ONLY = {"list": "read", "show": "read"}
 # Residents, contacts, legal records and enquiries are voided or closed, never deleted.
 NO_DELETE = CareModelView.exclude_route_methods | {"delete"}
 
@@ -292,7 +291,7 @@ class EnquiryView(EnquiryRules, KeepFormOnError, CareModelView):
 class StayView(CareModelView):
     datamodel = SQLAInterface(Stay)
     class_permission_name = "Stays"
-    method_permission_name = READ_ONLY
+    method_permission_name = READ_ONLY_VIEW
     include_route_methods = {"list", "show"}
     list_title = show_title = _l("Stays")
     list_columns = ["resident", "bed", "stay_type", "status", "admitted_at", "discharged_at",
@@ -307,7 +306,7 @@ class StayView(CareModelView):
 class StayBedView(CareModelView):
     datamodel = SQLAInterface(StayBed)
     class_permission_name = "Stays"
-    method_permission_name = READ_ONLY
+    method_permission_name = READ_ONLY_VIEW
     include_route_methods = {"list", "show"}
     list_title = show_title = _l("Bed history")
     list_columns = show_columns = ["stay", "bed", "from_at", "to_at", "home"]
@@ -319,7 +318,7 @@ class StayBedView(CareModelView):
 class AbsenceView(CareModelView):
     datamodel = SQLAInterface(Absence)
     class_permission_name = "Stays"
-    method_permission_name = READ_ONLY
+    method_permission_name = READ_ONLY_VIEW
     include_route_methods = {"list", "show"}
     list_title = show_title = _l("Hospital leave")
     list_columns = ["stay", "hospital", "left_at", "returned_at", "home"]
