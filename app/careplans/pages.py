@@ -123,12 +123,11 @@ class CarePlanPagesView(BaseView):
     @has_access
     def new(self, pk):
         resident = _resident(pk)
-        template = str(request.values.get("template", "standard"))[:64]
-        if template not in services.TEMPLATES:
-            template = "standard"
+        chosen = services.find_template(request.values.get("template")) or services.TEMPLATES["standard"]
+        template = chosen.key
         if request.method == "GET":
-            values = {"template": template, "review_every_days": services.TEMPLATES[template].review_every_days,
-                      "consent": Consent.not_able.value, "title": str(services.TEMPLATES[template].title)}
+            values = {"template": template, "review_every_days": chosen.review_every_days,
+                      "consent": Consent.not_able.value, "title": str(chosen.title)}
             sections = with_pending_needs(resident.id, services.template_sections(template))
             return self._edit_page(resident, sections=sections, values=values)
         form = request.form

@@ -71,13 +71,79 @@ TEMPLATES = {
 }
 
 
+def _home_templates() -> list[Template]:
+    """Care-plan templates homes have published in the form builder (kind `care_plan`), latest
+    version of each; an archived one drops out. Each question of such a form is one need: its label
+    names the need and its help text is the starting wording of the interventions."""
+    from app.forms_store import get_store
+    from forms.store import PUBLISHED
+
+    store = get_store()
+    keys = sorted({v.key for v in store.list_definitions(status=PUBLISHED)
+                   if (v.definition.get("x-form") or {}).get("kind") == "care_plan" and v.key not in TEMPLATES})
+    found = []
+    for key in keys:
+        template = _from_definition(store, key)
+        if template is not None:
+            found.append(template)
+    return found
+
+
+def _locale() -> str | None:
+    from flask_babel import get_locale
+
+    try:
+        return str(get_locale() or "") or None
+    except RuntimeError:  # outside a request
+        return None
+
+
+def _from_definition(store, key: str) -> Template | None:
+    from forms.messages import localised
+    from forms.store import StoreError
+
+    try:
+        loaded = store.load(key)
+    except StoreError:
+        return None
+    form = loaded.raw.get("x-form") or {}
+    if form.get("kind") != "care_plan":
+        return None
+    locale, sections = _locale(), []
+    for page in loaded.layout:
+        for section in page.get("sections", ()):
+            for field_key in section.get("fields", ()):
+                spec = loaded.fields.get(field_key)
+                if spec is None:
+                    continue
+                sections.append(_need(localised(spec.label, locale), "", "",
+                                      localised(spec.help, locale) if spec.help else "", ""))
+    if not sections:
+        return None
+    return Template(key=key, version=loaded.version, title=localised(loaded.title, locale),
+                    review_every_days=int(form.get("review_interval_days") or 30), sections=tuple(sections))
+
+
+def find_template(key: str | None) -> Template | None:
+    """A built-in template, or the latest published care-plan template of the form builder."""
+    if not key:
+        return None
+    key = str(key)[:64]
+    if key in TEMPLATES:
+        return TEMPLATES[key]
+    from app.forms_store import get_store
+
+    return _from_definition(get_store(), key)
+
+
 def template_titles() -> list[tuple[str, str]]:
-    return [(t.key, str(t.title)) for t in TEMPLATES.values()]
+    """(key, title) of every template a new plan can start from: built-in first, then the home's."""
+    return [(t.key, str(t.title)) for t in (*TEMPLATES.values(), *_home_templates())]
 
 
 def template_sections(key: str) -> list[dict]:
-    """The sections of a built-in template in the user's language, ready to fill in."""
-    template = TEMPLATES.get(key)
+    """The sections of a template in the user's language, ready to fill in."""
+    template = find_template(key)
     if template is None:
         raise DomainError({"template": [str(_l("Choose one of the care-plan templates."))]})
     return [{**{f: str(s[f]) for f in SECTION_FIELDS}, "assessments": []} for s in template.sections]
@@ -185,13 +251,13 @@ def create_care_plan(resident_id: int, template_key: str | None, sections, by_us
                      on: dt.date | None = None) -> CarePlan:
     """A new active plan for the resident with version 1; `sections` None takes the template's."""
     resident = _resident(resident_id)
-    template = TEMPLATES.get(template_key) if template_key else None
+    template = find_template(template_key)
     if template_key and template is None:
         raise DomainError({"template": [str(_l("Choose one of the care-plan templates."))]})
     if sections is None:
         if template is None:
             raise DomainError({"sections": [str(_l("A care plan needs at least one need."))]})
-        sections = template_sections(template.key)
+        sections = [{**{f: str(s[f]) for f in SECTION_FIELDS}, "assessments": []} for s in template.sections]
     sections = clean_sections(sections)
     _check_links(resident.id, sections)
     days = _review_days(review_every_days or (template.review_every_days if template else 30))

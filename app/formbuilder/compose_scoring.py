@@ -32,6 +32,9 @@ def update_settings(definition: Mapping[str, Any], data: Mapping[str, Any]) -> d
         problems["title_en"] = _l("a title is needed")
     if data.get("kind") not in KINDS:
         problems["kind"] = _l("unknown kind")
+    review = str(data.get("review_interval_days") or "").strip()
+    if review and not (review.isdigit() and 1 <= int(review) <= 366):
+        problems["review_interval_days"] = _l("give a number of days from 1 to 366")
     if problems:
         raise ComposeError(problems)
     out = copy.deepcopy(dict(definition))
@@ -43,6 +46,10 @@ def update_settings(definition: Mapping[str, Any], data: Mapping[str, Any]) -> d
     else:
         form.pop("description", None)
     form["kind"] = data["kind"]
+    if review:
+        form["review_interval_days"] = int(review)
+    else:
+        form.pop("review_interval_days", None)
     return out
 
 
