@@ -221,12 +221,23 @@ class AssessmentPagesView(BaseView):
     @expose("/due/")
     @has_access
     def due(self):
+        from app.careplans.services import due_reviews, review_state
+
         homes = current_scope() or frozenset()
         today = dt.datetime.now(dt.UTC).astimezone(LONDON).date()
+        mine = request.args.get("mine") == "1"
+        tasks = services.open_tasks(homes)
+        if mine:
+            user = acting_user()
+            roles = {role.name for role in getattr(user, "roles", ())}
+            tasks = [t for t in tasks if t.assigned_user_id == getattr(user, "id", None)
+                     or (t.assigned_user_id is None and t.assigned_role in roles)]
+        sm = self.appbuilder.sm
         return self.render_template(
-            "assessments/due.html", due=services.home_due(homes), tasks=services.open_tasks(homes),
+            "assessments/due.html", due=services.home_due(homes), tasks=tasks, mine=mine,
+            reviews=due_reviews(homes) if sm.has_access("can_read", "Care plans") else None, review_state=review_state,
             now=dt.datetime.now(dt.UTC), today=today,
-            can_close=self.appbuilder.sm.has_access("can_write", "Tasks"), title=_l("Due and overdue"),
+            can_close=sm.has_access("can_write", "Tasks"), title=_l("Due and overdue"),
         )
 
 

@@ -1,0 +1,57 @@
+"""The home's due list: assessments, care-plan reviews and band-action tasks together, and the
+tasks a nurse can narrow to those for her or her role."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from app.assessments.models import Task
+from app.audit import acting_as
+from app.careplans import services as care_plans
+from app.extensions import db
+from app.security import CareUser
+
+
+def _user(username):
+    return db.session.scalars(select(CareUser).where(CareUser.username == username)).one()
+
+
+def test_overdue_care_plan_reviews_are_on_the_homes_due_list(client, auth, world):
+    with acting_as(None, "test"):
+        overdue = care_plans.create_care_plan(world.resident_a.id, "standard", None, None, title="Plan written in June",
+                                              on=care_plans.today() - dt.timedelta(days=40))
+        care_plans.create_care_plan(world.resident_b.id, "standard", None, None, title="Other home's plan",
+                                    on=care_plans.today() - dt.timedelta(days=40))
+        db.session.commit()
+    auth.login("nurse")
+    page = client.get("/assessments/due/").get_data(as_text=True)
+    reviews = page.split('id="due-reviews"')[1].split("</table>")[0]
+    row = next(r for r in reviews.split("<tr") if "Plan written in June" in r)
+    assert "overdue" in row and f"/careplans/plan/{overdue.id}/" in row
+    assert "Other home&#39;s plan" not in reviews and "Other home's plan" not in reviews
+
+
+def test_a_nurse_narrows_the_tasks_to_hers_and_her_roles(client, auth, world):
+    today = care_plans.today()
+    with acting_as(None, "test"):
+        db.session.add_all([
+            Task(home_id=world.home_a.id, title="Weigh Mrs A", due_on=today, assigned_role="Nurse"),
+            Task(home_id=world.home_a.id, title="Call the GP", due_on=today, assigned_user_id=_user("nurse").id),
+            Task(home_id=world.home_a.id, title="Order hoist slings", due_on=today, assigned_role="Home Manager"),
+            Task(home_id=world.home_a.id, title="Book chiropodist", due_on=today, assigned_user_id=_user("carer").id,
+                 assigned_role="Nurse"),
+        ])
+        db.session.commit()
+    auth.login("nurse")
+    everyone = client.get("/assessments/due/").get_data(as_text=True).split('id="due-tasks"')[1]
+    assert all(t in everyone for t in ("Weigh Mrs A", "Call the GP", "Order hoist slings", "Book chiropodist"))
+    mine = client.get("/assessments/due/?mine=1").get_data(as_text=True).split('id="due-tasks"')[1]
+    assert "Weigh Mrs A" in mine and "Call the GP" in mine
+    assert "Order hoist slings" not in mine and "Book chiropodist" not in mine
+
+
+def test_a_family_member_cannot_open_the_homes_due_list(client, auth, world):
+    auth.login("family")
+    assert client.get("/assessments/due/").status_code in (302, 403)
