@@ -141,4 +141,7 @@ def load_demo_data() -> dict | None:
 
         load_demo_care_plans(homes)
         db.session.commit()
+        from app.assessments.demo import load_demo_assessments
+
+        load_demo_assessments(homes)
     return {"password": password, "users": created_users}

@@ -109,3 +109,99 @@ def overdue_tasks(now: dt.datetime):
                 body=str(_l("The home's list of due and overdue tasks shows which.")),
                 roles=CLINICAL_ROLES, link=DUE_LINK,
             )
+
+
+OVERDUE_NAMED = 5  # how many overdue assessments a reminder names; the due list shows the rest
+
+
+@reminder_source
+def overdue_scheduled(now: dt.datetime):
+    """Once a day, per home: how many assessments its schedules ask for are overdue for the
+    residents living there (one message naming the most overdue, pointing at the due list)."""
+    from app.homes.models import CareHome
+    from reports.base import LONDON
+
+    for home in db.session.scalars(select(CareHome).where(CareHome.active.is_(True)).order_by(CareHome.id)):
+        lines = overdue_in_home(home.id, now)
+        if not lines:
+            continue
+        titles: dict[str, str] = {}
+        named = []
+        for resident, form_key, due_at in lines[:OVERDUE_NAMED]:
+            if form_key not in titles:
+                titles[form_key] = read_only_title(form_key)
+            due = due_at.astimezone(LONDON)
+            named.append(str(_l("%(form)s for %(who)s, due %(due)s", form=titles[form_key],
+                                who=resident.full_name, due=f"{due.day} {due:%b}")))
+        body = "; ".join(named)
+        if len(lines) > OVERDUE_NAMED:
+            body += "; " + str(_l("and %(n)s more", n=len(lines) - OVERDUE_NAMED))
+        yield Reminder(
+            home_id=home.id, kind="assessment_overdue", key=f"scheduled-overdue:{home.id}",
+            subject=str(_l("%(n)s assessments overdue in %(home)s", n=len(lines), home=home.name)),
+            body=body + ".", roles=CLINICAL_ROLES, link=DUE_LINK,
+        )
+
+
+def overdue_in_home(home_id: int, now: dt.datetime) -> list[tuple]:
+    """(resident, form key, due at) of each scheduled assessment overdue for the residents living
+    in the home, most overdue first. The rule of `services.due_lines` (last submitted or signed
+    assessment plus the schedule's interval, or sooner if its band said so; none yet: due on
+    admission or now), without its form-title lookup, which publishes a standard form on first use:
+    a reminder only reads."""
+    from app.assessments.models import AssessmentSchedule
+    from app.assessments.services import DONE
+    from app.residents.models import Resident, ResidentStatus
+
+    schedules = db.session.scalars(
+        select(AssessmentSchedule).where(AssessmentSchedule.home_id == home_id, AssessmentSchedule.active.is_(True))
+        .order_by(AssessmentSchedule.form_key)).all()
+    if not schedules:
+        return []
+    residents = db.session.scalars(
+        select(Resident).where(Resident.home_id == home_id, Resident.voided_at.is_(None),
+                               Resident.status.in_([ResidentStatus.in_residence, ResidentStatus.hospital_leave]))
+        .order_by(Resident.last_name, Resident.first_name, Resident.id)).all()
+    if not residents:
+        return []
+    latest: dict[tuple[int, str], AssessmentRecord] = {}
+    records = db.session.scalars(
+        select(AssessmentRecord).where(AssessmentRecord.status.in_(DONE), AssessmentRecord.taken_at.is_not(None),
+                                       AssessmentRecord.resident_id.in_([r.id for r in residents]))
+        .order_by(AssessmentRecord.taken_at.desc(), AssessmentRecord.id.desc()))
+    for record in records:
+        latest.setdefault((record.resident_id, record.form_key), record)
+    found = []
+    for resident in residents:
+        stay = resident.current_stay
+        admitted = _aware(stay.admitted_at) if stay is not None else None
+        for schedule in schedules:
+            last = latest.get((resident.id, schedule.form_key))
+            if last is None:
+                due = admitted if (schedule.on_admission and admitted) else now
+            else:
+                due = _aware(last.taken_at) + dt.timedelta(days=schedule.every_days)
+                if last.next_due_at is not None:
+                    due = min(due, _aware(last.next_due_at))
+            if due <= now:
+                found.append((resident, schedule.form_key, due))
+    return sorted(found, key=lambda line: line[2])
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
+def read_only_title(key: str) -> str:
+    """A form's title from the store if it is published there, else from its file; never publishes."""
+    from forms.definition import find_definition_file, load_definition
+    from forms.store import StoreError
+
+    store = get_store()
+    try:
+        if store.get_definition(key) is not None:
+            return localised(store.load(key).title)
+    except StoreError:
+        pass
+    path = find_definition_file(key)
+    return localised(load_definition(path).title) if path is not None else key

@@ -14,6 +14,7 @@ from app.careplans.models import CarePlan, PlanStatus
 from app.documents.jobs import _user, display_name, secure_name, sort_key
 from app.extensions import db
 from app.jobs import JobError, set_progress, store_result
+from app.notifications.jobs import Reminder, reminder_source
 from app.tenancy import allowed_home_ids, current_scope
 
 CARE_PLAN_PDF = "Care plan"
@@ -156,3 +157,39 @@ def request_home_care_plans(home_id, user):
         description=f"{_l('Care plans')}: {_l('every resident of %(home)s', home=home.name)}",
         user_id=user.id, home_id=home.id,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Daily reminder
+
+DUE_LINK = "/careplans/due/"
+OVERDUE_NAMED = 5  # how many overdue reviews a reminder names; the due list shows the rest
+
+
+@reminder_source
+def overdue_reviews(now: dt.datetime):
+    """Once a day, per home: how many active care plans of residents living there are past their
+    review date (one message naming the most overdue, pointing at the reviews-due list)."""
+    from app.careplans.services import due_reviews, review_state
+    from app.homes.models import CareHome
+    from app.residents.models import ResidentStatus
+    from app.residents.services import LONDON
+
+    today = now.astimezone(LONDON).date()
+    living = (ResidentStatus.in_residence, ResidentStatus.hospital_leave)
+    for home in db.session.scalars(select(CareHome).where(CareHome.active.is_(True)).order_by(CareHome.id)):
+        plans = [plan for plan in due_reviews([home.id], on=today, within_days=0)
+                 if review_state(plan, today) == "overdue" and plan.resident.status in living]
+        if not plans:
+            continue
+        named = [str(_l("%(plan)s for %(who)s, review due %(due)s", plan=plan.title, who=plan.resident.full_name,
+                        due=f"{plan.next_review_on.day} {plan.next_review_on:%b}"))
+                 for plan in plans[:OVERDUE_NAMED]]
+        body = "; ".join(named)
+        if len(plans) > OVERDUE_NAMED:
+            body += "; " + str(_l("and %(n)s more", n=len(plans) - OVERDUE_NAMED))
+        yield Reminder(
+            home_id=home.id, kind="assessment_overdue", key=f"care-plan-reviews-overdue:{home.id}",
+            subject=str(_l("%(n)s care plan reviews overdue in %(home)s", n=len(plans), home=home.name)),
+            body=body + ".", roles=("Home Manager", "Nurse"), link=DUE_LINK,
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app.careplans import api, pages, views
+from app.careplans import jobs as _reminders  # noqa: F401 (registers the daily overdue-review reminder)
 
 
 def register_views(appbuilder) -> None:
