@@ -78,6 +78,9 @@ def setup(load_demo: bool) -> dict:
     sync_permissions()
     changed_roles = ensure_roles()
     password = ensure_admin()
+    from app.forms_store import publish_standard_forms
+
+    publish_standard_forms()  # before any demo data: on SQLite the form store writes on its own connection
     demo_logins = None
     if load_demo:
         from app.demo import load_demo_data

@@ -154,6 +154,9 @@ def _seed_care_plans(home: CareHome, resident: Resident) -> None:
 
 def seed_world() -> None:
     """Two homes, A and B, each with a unit, room and bed; a user of home A for every role."""
+    from app.forms_store import publish_standard_forms
+
+    publish_standard_forms()  # as `flask setup` does, before anything else is written
     with acting_as(None, "test seed"):
         group = Organisation(name="Test Care Group")
         db.session.add(group)

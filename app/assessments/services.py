@@ -20,8 +20,7 @@ from app import jobs
 from app.assessments.models import AssessmentRecord, AssessmentSchedule, RecordStatus, Task, TaskStatus
 from app.exceptions import DomainError, NotFoundError
 from app.extensions import db
-from app.forms_store import get_store
-from forms.definition import find_definition_file, load_definition
+from app.forms_store import get_store, publish_standard
 from forms.engine import Result, validate_and_score
 from forms.messages import localised
 from forms.store import PUBLISHED, StoreError
@@ -68,21 +67,8 @@ def definition(key: str, version: int | None = None):
 
 
 def _publish_standard(key: str) -> None:
-    if key not in STANDARD_FORMS:
-        return
-    path = find_definition_file(key)
-    if path is None:
-        return
-    store = get_store()
-    loaded = load_definition(path)
-    try:
-        if store.get_definition(key, loaded.version) is None:
-            store.save_draft(loaded.raw, by="system")
-        if store.get_definition(key, loaded.version).status != PUBLISHED:
-            store.publish(key, loaded.version, by="system")
-    except StoreError:
-        pass  # published by another request at the same moment
-    _end_read()
+    if key in STANDARD_FORMS:
+        publish_standard(key)
 
 
 def assessment_forms() -> list[str]:

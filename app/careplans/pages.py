@@ -123,7 +123,7 @@ class CarePlanPagesView(BaseView):
     @has_access
     def new(self, pk):
         resident = _resident(pk)
-        chosen = services.find_template(request.values.get("template")) or services.TEMPLATES["standard"]
+        chosen = services.find_template(request.values.get("template")) or services.find_template("standard")
         template = chosen.key
         if request.method == "GET":
             values = {"template": template, "review_every_days": chosen.review_every_days,

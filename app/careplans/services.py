@@ -30,63 +30,12 @@ class Template:
     sections: tuple[dict, ...]
 
 
-def _need(need, matters, outcome, interventions, risks) -> dict:
-    return {"need": need, "matters": matters, "outcome": outcome, "interventions": interventions,
-            "risks": risks}
-
-
-# The built-in template: the needs every resident's plan considers. Its wording is a starting
-# point the nurse rewrites with the resident; nothing here is advice for a particular person.
-TEMPLATES = {
-    "standard": Template(
-        key="standard", version=1, title=_l("Standard care plan"), review_every_days=30,
-        sections=(
-            _need(_l("Mobility"), _l("How the person likes to move about and where they like to go."),
-                  _l("Moves about safely and as independently as they can."),
-                  _l("Walking aid within reach; staff to support transfers as assessed; encourage a daily walk."),
-                  _l("Falls; see the falls risk assessment.")),
-            _need(_l("Nutrition and hydration"), _l("Favourite foods and drinks, and where and when they like to eat."),
-                  _l("Keeps a stable weight and drinks enough."),
-                  _l("Offer drinks every two hours; weigh monthly; record food and fluid if the MUST score "
-                     "is medium or high."),
-                  _l("Malnutrition and dehydration; see the MUST.")),
-            _need(_l("Skin"), _l("Creams and routines the person prefers."),
-                  _l("Skin stays intact."),
-                  _l("Check pressure areas daily; reposition as assessed; pressure-relieving equipment as assessed."),
-                  _l("Pressure ulcers; see the Waterlow score.")),
-            _need(_l("Continence"), _l("Routines and products the person is used to, and their privacy."),
-                  _l("Stays comfortable, clean and dry with dignity."),
-                  _l("Prompt to use the toilet at the times the person prefers; products as assessed."),
-                  _l("Infection and sore skin.")),
-            _need(_l("Communication"), _l("Language, hearing, sight and how the person makes choices known."),
-                  _l("Understands and is understood."),
-                  _l("Hearing aids and glasses clean and worn; speak in the person's preferred language."),
-                  _l("Isolation; needs not noticed.")),
-            _need(_l("End of life"), _l("Wishes for the end of life, who should be with them, and faith."),
-                  _l("Wishes are known and respected."),
-                  _l("Record advance decisions and preferred place of care; review with the person and family."),
-                  _l("Wishes not known when needed.")),
-        ),
-    ),
-}
-
-
-def _home_templates() -> list[Template]:
-    """Care-plan templates homes have published in the form builder (kind `care_plan`), latest
-    version of each; an archived one drops out. Each question of such a form is one need: its label
-    names the need and its help text is the starting wording of the interventions."""
-    from app.forms_store import get_store
-    from forms.store import PUBLISHED
-
-    store = get_store()
-    keys = sorted({v.key for v in store.list_definitions(status=PUBLISHED)
-                   if (v.definition.get("x-form") or {}).get("kind") == "care_plan" and v.key not in TEMPLATES})
-    found = []
-    for key in keys:
-        template = _from_definition(store, key)
-        if template is not None:
-            found.append(template)
-    return found
+# The standard template ships in form_definitions/ (kind care_plan) and is published the first time
+# it is needed; a home copies it in the form builder to adapt it. Its wording is a starting point
+# the nurse rewrites with the resident; nothing in it is advice for a particular person.
+STANDARD_TEMPLATES = ("standard",)
+PARTS = ("matters", "outcome", "interventions", "risks")
+DEFAULT_REVIEW_DAYS = 30
 
 
 def _locale() -> str | None:
@@ -98,10 +47,17 @@ def _locale() -> str | None:
         return None
 
 
-def _from_definition(store, key: str) -> Template | None:
+def _from_definition(key: str) -> Template | None:
+    """The latest published version of a care-plan template. Each question is one need: its label
+    names the need; its `x-care-plan` parts give the starting wording (help text, when there is no
+    interventions part, starts the interventions)."""
+    from app.forms_store import get_store, publish_standard
     from forms.messages import localised
     from forms.store import StoreError
 
+    store = get_store()
+    if key in STANDARD_TEMPLATES and store.get_definition(key) is None:
+        publish_standard(key)
     try:
         loaded = store.load(key)
     except StoreError:
@@ -113,32 +69,38 @@ def _from_definition(store, key: str) -> Template | None:
     for page in loaded.layout:
         for section in page.get("sections", ()):
             for field_key in section.get("fields", ()):
-                spec = loaded.fields.get(field_key)
-                if spec is None:
+                prop = loaded.raw["properties"].get(field_key)
+                if prop is None:
                     continue
-                sections.append(_need(localised(spec.label, locale), "", "",
-                                      localised(spec.help, locale) if spec.help else "", ""))
+                parts = {part: localised(text, locale) for part, text in (prop.get("x-care-plan") or {}).items()}
+                if not parts.get("interventions") and prop.get("x-help"):
+                    parts["interventions"] = localised(prop["x-help"], locale)
+                sections.append({"need": localised(prop["x-label"], locale),
+                                 **{part: parts.get(part, "") for part in PARTS}})
     if not sections:
         return None
-    return Template(key=key, version=loaded.version, title=localised(loaded.title, locale),
-                    review_every_days=int(form.get("review_interval_days") or 30), sections=tuple(sections))
+    return Template(key=loaded.key, version=loaded.version, title=localised(loaded.title, locale),
+                    review_every_days=int(form.get("review_interval_days") or DEFAULT_REVIEW_DAYS),
+                    sections=tuple(sections))
 
 
 def find_template(key: str | None) -> Template | None:
-    """A built-in template, or the latest published care-plan template of the form builder."""
+    """A care-plan template by key: the standard one or one a home published in the form builder."""
     if not key:
         return None
-    key = str(key)[:64]
-    if key in TEMPLATES:
-        return TEMPLATES[key]
-    from app.forms_store import get_store
-
-    return _from_definition(get_store(), key)
+    return _from_definition(str(key)[:64])
 
 
 def template_titles() -> list[tuple[str, str]]:
-    """(key, title) of every template a new plan can start from: built-in first, then the home's."""
-    return [(t.key, str(t.title)) for t in (*TEMPLATES.values(), *_home_templates())]
+    """(key, title) of every template a new plan can start from: the standard first, then the home's
+    own (latest published version of each; an archived one drops out)."""
+    from app.forms_store import get_store
+    from forms.store import PUBLISHED
+
+    keys = sorted({v.key for v in get_store().list_definitions(status=PUBLISHED)
+                   if (v.definition.get("x-form") or {}).get("kind") == "care_plan"} - set(STANDARD_TEMPLATES))
+    found = [find_template(key) for key in (*STANDARD_TEMPLATES, *keys)]
+    return [(t.key, str(t.title)) for t in found if t is not None]
 
 
 def template_sections(key: str) -> list[dict]:
@@ -260,7 +222,7 @@ def create_care_plan(resident_id: int, template_key: str | None, sections, by_us
         sections = [{**{f: str(s[f]) for f in SECTION_FIELDS}, "assessments": []} for s in template.sections]
     sections = clean_sections(sections)
     _check_links(resident.id, sections)
-    days = _review_days(review_every_days or (template.review_every_days if template else 30))
+    days = _review_days(review_every_days or (template.review_every_days if template else DEFAULT_REVIEW_DAYS))
     who = _participants(participants, consent, consent_by)
     title = (title or "").strip()[:200] or (str(template.title) if template else str(_l("Care plan")))
     on = on or today()

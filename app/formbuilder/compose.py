@@ -380,6 +380,9 @@ def update_field(definition: Mapping[str, Any], old_key: str, data: Mapping[str,
             prop["enum"] = [o["value"] for o in options]
         elif ftype == "multiple_choice":
             prop["items"] = {"type": "string", "enum": [o["value"] for o in options]}
+    if "care_plan" in data:
+        parts = {part: text(en, cy) for part, (en, cy) in data["care_plan"].items()}
+        _set(prop, "x-care-plan", {part: t for part, t in parts.items() if t["en-GB"]} or None)
     if ftype in ("single_choice", "scale") and data.get("widget") in ("radio", "select"):
         prop["x-widget"] = data["widget"]
     try:

@@ -14,6 +14,7 @@ FIELD_NAMES = (
 OPTION_PARTS = ("value", "label_en", "label_cy", "points")
 BAND_PARTS = ("code", "label_en", "label_cy", "min", "max", "colour", "response_en", "response_cy")
 ACTION_PARTS = ("type", "role", "urgency", "task_en", "task_cy")
+CARE_PLAN_PARTS = ("matters", "outcome", "interventions", "risks")
 MAX_ROWS = 200
 
 
@@ -27,6 +28,8 @@ def _count(form: Mapping[str, str], prefix: str) -> int:
 def field_input(form) -> dict[str, Any]:
     data: dict[str, Any] = {name: form.get(name, "") for name in FIELD_NAMES}
     data["required"] = bool(form.get("required"))
+    if "care_plan_parts" in form:  # a care-plan template's need: the starting wording of its parts
+        data["care_plan"] = {part: (form.get(f"{part}_en", ""), form.get(f"{part}_cy", "")) for part in CARE_PLAN_PARTS}
     if "option_count" in form:
         data["options"] = [
             {part: form.get(f"option_{n}_{part}", "") for part in OPTION_PARTS}
@@ -88,6 +91,8 @@ def field_rows(definition: Mapping[str, Any], key: str) -> dict[str, Any]:
         "minimum": prop.get("minimum", ""), "maximum": prop.get("maximum", ""), "unit": prop.get("x-unit", ""),
         "decimals": prop.get("x-decimals", ""), "widget": prop.get("x-widget", ""),
         "options": options, "rule": simple, "custom_rule": rule is not None and simple is None,
+        "care_plan": {part: {"en": _t((prop.get("x-care-plan") or {}).get(part), "en-GB"),
+                             "cy": _t((prop.get("x-care-plan") or {}).get(part), "cy")} for part in CARE_PLAN_PARTS},
     }
 
 

@@ -117,3 +117,32 @@ def test_a_draft_an_archived_or_an_assessment_form_is_not_a_template(client, aut
     assert f'value="{KEY}"' not in client.get(f"/careplans/resident/{resident.id}/new").get_data(as_text=True)
     plan_id = created.get_json()["id"]
     assert "Memory and orientation" in client.get(f"/careplans/plan/{plan_id}/").get_data(as_text=True)
+
+
+def test_a_home_adapts_a_copy_of_the_standard_care_plan(client, auth, world):
+    auth.login("admin")
+    builder = Builder(client)
+    copied = client.post("/formbuilder/copy", data={"source": "file:standard_care_plan", "key": "alder_plan"})
+    assert copied.status_code == 302, copied.get_data(as_text=True)
+    editor = client.get(builder.url("alder_plan")).get_data(as_text=True)
+    assert 'name="interventions_en"' in editor and "Walking aid within reach" in editor
+    saved = client.post(builder.url("alder_plan", action="field/mobility"), data={
+        "key": "mobility", "type": "long_text", "label_en": "Mobility and falls", "label_cy": "Symudedd a chwympo",
+        "care_plan_parts": "1",
+        "matters_en": "Where the person likes to walk.", "matters_cy": "Lle mae'n hoffi cerdded.",
+        "outcome_en": "No falls.", "outcome_cy": "Dim cwympo.",
+        "interventions_en": "Hip protectors on; sensor mat at night.", "interventions_cy": "Padiau clun; mat synhwyro.",
+        "risks_en": "", "risks_cy": ""})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    client.post(builder.url("alder_plan", action="settings"), data={
+        "title_en": "Alder House care plan", "title_cy": "Cynllun gofal Alder House", "kind": "care_plan"})
+    assert client.post(builder.url("alder_plan", action="publish")).status_code == 302
+    client.get("/logout/")
+
+    auth.login("nurse")
+    page = client.get(f"/careplans/resident/{world.resident_a.id}/new?template=alder_plan").get_data(as_text=True)
+    assert 'value="Mobility and falls"' in page and "Hip protectors on; sensor mat at night." in page
+    assert "Walking aid within reach" not in page  # the home's wording replaced the standard one
+    assert 'value="Nutrition and hydration"' in page and "Offer drinks every two hours" in page
+    standard = client.get(f"/careplans/resident/{world.resident_a.id}/new?template=standard").get_data(as_text=True)
+    assert "Walking aid within reach" in standard  # the standard template is unchanged

@@ -144,11 +144,31 @@ RANGES = {
 }
 
 
-def test_the_library_has_exactly_the_eight_standard_forms():
-    assert sorted(load_definition(p).key for p in definition_files()) == sorted(CONTRACT)
+ASSESSMENT_FILES = [p for p in definition_files() if load_definition(p).raw["x-form"].get("kind") == "assessment"]
+CARE_PLAN_FILES = [p for p in definition_files() if load_definition(p).raw["x-form"].get("kind") == "care_plan"]
 
 
-@pytest.mark.parametrize("path", definition_files(), ids=lambda p: p.stem)
+def test_the_library_has_the_eight_standard_assessments_and_the_standard_care_plan():
+    assert sorted(load_definition(p).key for p in ASSESSMENT_FILES) == sorted(CONTRACT)
+    assert [load_definition(p).key for p in CARE_PLAN_FILES] == ["standard"]
+    assert len(definition_files()) == len(CONTRACT) + 1
+
+
+def test_the_standard_care_plan_lints_clean_and_every_need_has_its_parts_in_both_languages():
+    [path] = CARE_PLAN_FILES
+    report = lint(path)
+    assert report.ok and not report.warnings, [str(i) for i in report.errors + report.warnings]
+    definition = load_definition(path)
+    assert list(definition.fields) == ["mobility", "nutrition", "skin", "continence", "communication", "end_of_life"]
+    for key, prop in definition.raw["properties"].items():
+        parts = prop["x-care-plan"]
+        assert set(parts) == {"matters", "outcome", "interventions", "risks"}, key
+        for text in (prop["x-label"], *parts.values()):
+            assert text["en-GB"].strip() and text["cy"].strip() and text["cy"] != text["en-GB"], key
+    assert definition.raw["x-form"]["review_interval_days"] == 30
+
+
+@pytest.mark.parametrize("path", ASSESSMENT_FILES, ids=lambda p: p.stem)
 def test_every_definition_lints_clean_and_its_examples_pass(path):
     report = lint(path)
     assert report.ok, [str(i) for i in report.errors]
@@ -206,7 +226,7 @@ def test_each_open_reading_is_documented(library, key, note):
 
 
 def test_results_always_carry_total_band_and_points(library):
-    for definition in library.values():
+    for definition in (d for d in library.values() if d.scoring is not None):
         example = definition.examples[0]
         result = validate_and_score(definition, example["answers"]).to_dict()
         assert {"total", "band", "points"} <= set(result)
