@@ -197,7 +197,9 @@ def review_interval(definition, band_code: str | None) -> dt.timedelta | None:
 @reminder_source
 def overdue_assessments(now: dt.datetime) -> Iterable[Reminder]:
     """Each resident's latest assessment of each form whose band set a review interval that has
-    passed with no newer assessment."""
+    passed with no newer assessment. A form the home schedules is left to the home's count of
+    overdue scheduled assessments (which keeps to the same interval), so nobody is told twice."""
+    from app.assessments.models import AssessmentSchedule
     from app.homes.models import CareHome
     from forms.messages import localised
     from forms.store import VOIDED
@@ -211,8 +213,10 @@ def overdue_assessments(now: dt.datetime) -> Iterable[Reminder]:
                 continue
             latest.setdefault((submission.resident_id, submission.form_key), submission)
         gone = _residents_not_living_in(home.id, {resident_id for resident_id, _ in latest})
+        scheduled = set(db.session.scalars(select(AssessmentSchedule.form_key).where(
+            AssessmentSchedule.home_id == home.id, AssessmentSchedule.active.is_(True))))
         for submission in latest.values():
-            if submission.resident_id in gone:
+            if submission.resident_id in gone or submission.form_key in scheduled:
                 continue
             definition = store.load(submission.form_key, submission.version)
             interval = review_interval(definition, submission.band)

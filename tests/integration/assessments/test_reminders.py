@@ -167,3 +167,31 @@ def test_the_demo_has_assessment_history_with_trends_risks_and_overdue_reviews(t
     assert all(len(home) >= 2 for home in found["overdue"])  # some reviews fell overdue in each home
     assert found["again"] == 0  # loading again adds nothing
     assert any("assessments overdue in Willow Bank House" in s for s in found["subjects"])
+
+
+def test_a_scheduled_form_past_its_band_review_is_told_once_in_the_homes_count(world, inline):
+    from app.assessments import services
+
+    schedule_only(world.home_a, {"must"})
+    schedule_only(world.home_b, set())
+    db.session.commit()
+    shown = services.definition("must")
+    answers = example("must", name="BMI 18.4 scores 2")["answers"]  # high: review in 30 days
+    taken = dt.datetime.now(dt.UTC) - dt.timedelta(days=40)
+    result, record = services.submit(world.resident_a, "must", shown.version, shown.sha256, "reminder-token",
+                                     answers, None, taken_at=taken)
+    assert result.ok
+    db.session.commit()  # the band's actions run (inline here) once the submission is committed
+    db.session.refresh(record)
+    assert record.next_due_at is not None
+
+    run_reminders(TODAY)
+    [count] = reminders("nurse", "assessments overdue")
+    assert count.subject == "1 assessments overdue in Alder House"
+    assert reminders("nurse", "Overdue:") == []  # not told a second time by the band's own review
+
+    schedule_only(world.home_a, set())  # no longer scheduled: the band's review still reminds
+    db.session.commit()
+    run_reminders(TOMORROW)
+    assert [n.subject for n in reminders("nurse", "Overdue:")] == [
+        "Overdue: Malnutrition Universal Screening Tool ('MUST') for Seed Resident Alder House"]
