@@ -42,6 +42,8 @@ def run_band_actions(record_id: int) -> dict:
         kind = action.get("type")
         if kind in ("refer", "create_task"):
             done["tasks"] += _task(record, action, index, title, taken)
+        elif kind == "create_care_plan_need" and _plan_lacks_need(record.resident_id, action):
+            done["tasks"] += _task(record, action, index, title, taken)
         elif kind == "set_review_interval":
             interval = dt.timedelta(days=action.get("days") or 0, hours=action.get("hours") or 0)
             record.next_due_at = taken + interval
@@ -62,6 +64,8 @@ def _task(record: AssessmentRecord, action: dict, index: int, form_title: str, t
     target = localised(target) if isinstance(target, dict) else (target or "")
     if action.get("type") == "refer":
         title = str(_l("Refer to %(to)s", to=target))
+    elif action.get("type") == "create_care_plan_need":
+        title = str(_l("Care plan: add the need \u201c%(need)s\u201d", need=_need_text(action)))
     else:
         task = action.get("task")
         title = (localised(task) if isinstance(task, dict) else task) or str(_l("Follow up the assessment"))
@@ -74,6 +78,28 @@ def _task(record: AssessmentRecord, action: dict, index: int, form_title: str, t
         due_on=due, assigned_role=_role(action), source=source,
     ))
     return 1
+
+
+def _need_text(action: dict) -> str:
+    need = action.get("need")
+    return (localised(need) if isinstance(need, dict) else str(need or "")).strip()
+
+
+def _plan_lacks_need(resident_id: int, action: dict) -> bool:
+    """A `create_care_plan_need` action becomes a task for the nurse unless the resident's active
+    care plan already has that need (the plan's pages also offer it pre-filled until it is written)."""
+    from app.careplans.models import CarePlan, PlanStatus
+
+    need = _need_text(action).casefold()
+    if not need:
+        return False
+    plans = db.session.scalars(select(CarePlan).where(
+        CarePlan.resident_id == resident_id, CarePlan.status == PlanStatus.active, CarePlan.voided_at.is_(None)))
+    for plan in plans:
+        current = plan.current
+        if current is not None and any(str(s.get("need", "")).strip().casefold() == need for s in current.sections):
+            return False
+    return True
 
 
 def _role(action: dict) -> str:

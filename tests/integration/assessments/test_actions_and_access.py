@@ -53,9 +53,12 @@ def test_must_high_creates_a_dietitian_referral_task_and_sets_the_review(client,
     answers = example("must", name="BMI 18.4 scores 2")["answers"]
     fill(client, world.resident_a.id, "must", answers)
     record = record_of(world.resident_a.id, "must")
-    [task] = band_tasks(world.resident_a.id)
+    need, task = sorted(band_tasks(world.resident_a.id), key=lambda t: t.title)
     assert task.title == "Refer to Dietitian" and task.assigned_role == "Nurse"
     assert task.home_id == world.home_a.id and task.status == TaskStatus.open
+    # the seeded plan has no nutrition need: the nurse is asked to add it
+    assert need.title == "Care plan: add the need \u201cNutrition: treatment plan for high malnutrition risk\u201d"
+    assert need.assigned_role == "Nurse" and need.status == TaskStatus.open
     assert (record.next_due_at - record.taken_at) == dt.timedelta(days=30)
     page = client.get("/assessments/due/").get_data(as_text=True)
     assert "Refer to Dietitian" in page
@@ -67,8 +70,8 @@ def test_band_actions_run_on_the_worker(client, auth, world, rq, drain):
     assert fill(client, world.resident_a.id, "must", answers).status_code == 302
     assert band_tasks(world.resident_a.id) == []  # queued, not yet run
     assert drain()
-    [task] = band_tasks(world.resident_a.id)
-    assert task.title == "Refer to Dietitian"
+    need = "Care plan: add the need \u201cNutrition: treatment plan for high malnutrition risk\u201d"
+    assert sorted(t.title for t in band_tasks(world.resident_a.id)) == [need, "Refer to Dietitian"]
     assert record_of(world.resident_a.id, "must").next_due_at is not None
 
 

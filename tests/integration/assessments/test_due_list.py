@@ -55,3 +55,22 @@ def test_a_nurse_narrows_the_tasks_to_hers_and_her_roles(client, auth, world):
 def test_a_family_member_cannot_open_the_homes_due_list(client, auth, world):
     auth.login("family")
     assert client.get("/assessments/due/").status_code in (302, 403)
+
+
+def test_a_band_need_the_care_plan_already_has_makes_no_task(client, auth, world, inline):
+    from tests.integration.assessments.helpers import example, fill
+
+    plan = db.session.scalars(select(care_plans.CarePlan).where(
+        care_plans.CarePlan.resident_id == world.resident_a.id)).first()
+    need = "Nutrition: treatment plan for high malnutrition risk"
+    with acting_as(None, "test"):
+        care_plans.review_care_plan(plan.id, [*plan.current.sections, {"need": need.upper()}], None, "not_able",
+                                    None, "Added nutrition.", None)
+        db.session.commit()
+    auth.login("nurse")
+    assert fill(client, world.resident_a.id, "must", example("must", name="BMI 18.4 scores 2")["answers"]
+                ).status_code == 302
+    titles = [t.title for t in db.session.scalars(select(Task).where(Task.resident_id == world.resident_a.id))]
+    assert "Refer to Dietitian" in titles and not any("Care plan: add the need" in t for t in titles)
+    page = client.get("/assessments/due/").get_data(as_text=True)
+    assert "Refer to Dietitian" in page
