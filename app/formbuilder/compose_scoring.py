@@ -20,7 +20,8 @@ from app.formbuilder.compose import (
     text,
 )
 
-ACTION_TYPES = ("notify", "create_task")
+# The band actions the builder edits; any other action of a copied form is kept as it is.
+ACTION_TYPES = ("notify", "create_task", "create_care_plan_need")
 URGENCIES = ("routine", "soon", "urgent", "emergency")
 UNANSWERED = ("fail", "prorate", "flag")
 
@@ -162,9 +163,9 @@ def _action(row: Mapping[str, Any], n: int, m: int, problems: dict[str, str]) ->
     if kind not in ACTION_TYPES:
         problems[f"band_{n}_action_{m}"] = _l("unknown action")
         return {}
-    if not role:
+    if not role and kind != "create_care_plan_need":  # a need's task goes to a nurse unless a role is chosen
         problems[f"band_{n}_action_{m}_role"] = _l("choose a role")
-    action: dict[str, Any] = {"type": kind, "role": role}
+    action: dict[str, Any] = {"type": kind, "role": role} if role else {"type": kind}
     urgency = row.get("urgency") or "routine"
     if urgency not in URGENCIES:
         problems[f"band_{n}_action_{m}_urgency"] = _l("unknown urgency")
@@ -174,6 +175,11 @@ def _action(row: Mapping[str, Any], n: int, m: int, problems: dict[str, str]) ->
         if not task["en-GB"]:
             problems[f"band_{n}_action_{m}_task"] = _l("describe the task")
         action["task"] = task
+    elif kind == "create_care_plan_need":
+        need = text(row.get("task_en"), row.get("task_cy"))
+        if not need["en-GB"]:
+            problems[f"band_{n}_action_{m}_task"] = _l("name the need")
+        action["need"] = need
     return action
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from app.formbuilder.compose import RIGHTS, describe_rule
+from app.formbuilder.compose_scoring import ACTION_TYPES
 
 FIELD_NAMES = (
     "key", "type", "label_en", "label_cy", "help_en", "help_cy", "minimum", "maximum", "unit", "decimals",
@@ -96,15 +97,20 @@ def field_rows(definition: Mapping[str, Any], key: str) -> dict[str, Any]:
     }
 
 
+def _wording(action: Mapping[str, Any]) -> Any:
+    """The text a band action's row edits: a task's description or a care-plan need."""
+    return action.get("task") or action.get("need")
+
+
 def band_rows(definition: Mapping[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for band in (definition.get("x-scoring") or {}).get("bands", ()):
         actions = [
             {"type": a["type"], "role": a.get("role", ""), "urgency": a.get("urgency", "routine"),
-             "task_en": _t(a.get("task"), "en-GB"), "task_cy": _t(a.get("task"), "cy")}
-            for a in band.get("actions", ()) if a["type"] in ("notify", "create_task")
+             "task_en": _t(_wording(a), "en-GB"), "task_cy": _t(_wording(a), "cy")}
+            for a in band.get("actions", ()) if a["type"] in ACTION_TYPES
         ]
-        others = [a for a in band.get("actions", ()) if a["type"] not in ("notify", "create_task")]
+        others = [a for a in band.get("actions", ()) if a["type"] not in ACTION_TYPES]
         rows.append({
             "code": band["code"], "label_en": _t(band["label"], "en-GB"), "label_cy": _t(band["label"], "cy"),
             "min": band.get("min", ""), "max": band.get("max", ""), "colour": band.get("colour", ""),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.forms_store import get_store
+from tests.integration.jobs.conftest import files_dir, inline  # noqa: F401  (band actions run inline)
 
 
 class Builder:

@@ -105,3 +105,54 @@ def test_questions_are_grouped_into_sections(builder):
     assert "<legend>Cerdded</legend>" in preview
     assert builder.client.post(builder.url("falls_check", action="section/section_2"),
                                data={"remove": "1"}).status_code == 400
+
+
+def test_a_band_of_a_built_form_adds_a_need_to_the_residents_care_plan(builder, auth, world, inline):
+    from sqlalchemy import select
+
+    from app.assessments.models import Task
+    from app.extensions import db
+    from tests.integration.assessments.helpers import fill
+
+    build_falls_check(builder)
+    response = builder.client.post(builder.url("falls_check", action="scoring"), data={
+        "scored": ["fallen", "injury"], "unanswered": "fail", "band_count": "2",
+        "band_0_code": "low", "band_0_label_en": "Low", "band_0_label_cy": "Isel", "band_0_max": "9",
+        "band_0_action_count": "0",
+        "band_1_code": "high", "band_1_label_en": "High", "band_1_label_cy": "Uchel", "band_1_min": "10",
+        "band_1_action_count": "2", "band_1_action_0_type": "create_care_plan_need", "band_1_action_0_role": "",
+        "band_1_action_0_urgency": "soon", "band_1_action_0_task_en": "Falls prevention",
+        "band_1_action_0_task_cy": "Atal cwympo", "band_1_action_1_type": "create_care_plan_need",
+        "band_1_action_1_task_en": "",
+    })
+    assert response.status_code == 400 and "name the need" in response.get_data(as_text=True)
+    response = builder.client.post(builder.url("falls_check", action="scoring"), data={
+        "scored": ["fallen", "injury"], "unanswered": "fail", "band_count": "2",
+        "band_0_code": "low", "band_0_label_en": "Low", "band_0_label_cy": "Isel", "band_0_max": "9",
+        "band_0_action_count": "0",
+        "band_1_code": "high", "band_1_label_en": "High", "band_1_label_cy": "Uchel", "band_1_min": "10",
+        "band_1_action_count": "1", "band_1_action_0_type": "create_care_plan_need", "band_1_action_0_role": "",
+        "band_1_action_0_urgency": "soon", "band_1_action_0_task_en": "Falls prevention",
+        "band_1_action_0_task_cy": "Atal cwympo",
+    })
+    assert response.status_code == 302, response.get_data(as_text=True)
+    need = {"en-GB": "Falls prevention", "cy": "Atal cwympo"}
+    assert builder.definition("falls_check")["x-scoring"]["bands"][1]["actions"] == [
+        {"type": "create_care_plan_need", "urgency": "soon", "need": need}]
+    editor = builder.client.get(builder.url("falls_check")).get_data(as_text=True)
+    assert '<option value="create_care_plan_need" selected>' in editor and 'value="Falls prevention"' in editor
+    assert builder.client.post(builder.url("falls_check", action="publish")).status_code == 302
+    builder.client.get("/logout/")
+    scheduled = builder.client.post("/api/v1/assessment-schedules/", headers=auth.headers("manager"),
+                                    json={"form_key": "falls_check", "every_days": 30, "on_admission": False})
+    assert scheduled.status_code == 201, scheduled.get_json()
+    auth.login("nurse")
+    answered = fill(builder.client, world.resident_a.id, "falls_check", {"fallen": True, "injury": "minor"},
+                    definition=get_store().load("falls_check"))
+    assert answered.status_code == 302, answered.get_data(as_text=True)
+    db.session.expire_all()
+    titles = [t.title for t in db.session.scalars(select(Task).where(Task.resident_id == world.resident_a.id))]
+    assert "Care plan: add the need \u201cFalls prevention\u201d" in titles
+    plan = builder.client.get(f"/careplans/resident/{world.resident_a.id}/").get_data(as_text=True)
+    plan_id = plan.split("/careplans/plan/")[1].split("/")[0]
+    assert "Falls prevention" in builder.client.get(f"/careplans/plan/{plan_id}/").get_data(as_text=True)

@@ -178,8 +178,9 @@ def test_worked_examples_of_a_copied_form_can_be_removed_when_they_no_longer_fit
     assert builder.client.post(builder.url("our_falls", action="scoring"), data=data).status_code == 302
     saved = builder.definition("our_falls")["x-scoring"]
     assert saved["range"] == [0, 126]
-    # the care-plan need is kept; notify rows are editable on the page, and none were posted
-    assert saved["bands"][2]["actions"] == [a for a in scoring["bands"][2]["actions"] if a["type"] != "notify"]
+    # notify and care-plan-need rows are editable on the page and none were posted: only the others stay
+    kept = [a for a in scoring["bands"][2]["actions"] if a["type"] not in ("notify", "create_care_plan_need")]
+    assert saved["bands"][2].get("actions", []) == kept
     assert 'id="lint-ok"' in builder.client.get(builder.url("our_falls")).get_data(as_text=True)
     assert builder.client.post(builder.url("our_falls", action="extra/remove"),
                                data={"part": "x-examples", "name": "nope"}).status_code == 400
