@@ -55,7 +55,8 @@ def build_home(residents: int) -> tuple[int, int]:
         started = care_plans.today() - dt.timedelta(days=20)
         for n in range(residents):
             make_bed(make_room(unit, str(n + 1)))
-            resident = make_resident(home, f"Siân {n + 1}", f"Ŵyn-Jones {n + 1:02d}", status=ResidentStatus.in_residence)
+            resident = make_resident(home, f"Siân {n + 1}", f"Ŵyn-Jones {n + 1:02d}",
+                                     status=ResidentStatus.in_residence)
             plan = care_plans.create_care_plan(
                 resident.id, "standard", None, None, participants={"resident": True, "staff": "Nurse Evans"},
                 consent="given", consent_by="the resident", notes="Written on admission.", on=started)
