@@ -171,51 +171,12 @@ def overdue_scheduled(now: dt.datetime):
 
 def overdue_in_home(home_id: int, now: dt.datetime) -> list[tuple]:
     """(resident, form key, due at) of each scheduled assessment overdue for the residents living
-    in the home, most overdue first. The rule of `services.due_lines` (last submitted or signed
-    assessment plus the schedule's interval, or sooner if its band said so; none yet: due on
-    admission or now), without its form-title lookup, which publishes a standard form on first use:
-    a reminder only reads."""
-    from app.assessments.models import AssessmentSchedule
-    from app.assessments.services import DONE
-    from app.residents.models import Resident, ResidentStatus
+    in the home, most overdue first (the rule of `services.due_table`), naming forms by key only:
+    looking up a title may publish a standard form, and a reminder only reads."""
+    from app.assessments.services import due_table
 
-    schedules = db.session.scalars(
-        select(AssessmentSchedule).where(AssessmentSchedule.home_id == home_id, AssessmentSchedule.active.is_(True))
-        .order_by(AssessmentSchedule.form_key)).all()
-    if not schedules:
-        return []
-    residents = db.session.scalars(
-        select(Resident).where(Resident.home_id == home_id, Resident.voided_at.is_(None),
-                               Resident.status.in_([ResidentStatus.in_residence, ResidentStatus.hospital_leave]))
-        .order_by(Resident.last_name, Resident.first_name, Resident.id)).all()
-    if not residents:
-        return []
-    latest: dict[tuple[int, str], AssessmentRecord] = {}
-    records = db.session.scalars(
-        select(AssessmentRecord).where(AssessmentRecord.status.in_(DONE), AssessmentRecord.taken_at.is_not(None),
-                                       AssessmentRecord.resident_id.in_([r.id for r in residents]))
-        .order_by(AssessmentRecord.taken_at.desc(), AssessmentRecord.id.desc()))
-    for record in records:
-        latest.setdefault((record.resident_id, record.form_key), record)
-    found = []
-    for resident in residents:
-        stay = resident.current_stay
-        admitted = _aware(stay.admitted_at) if stay is not None else None
-        for schedule in schedules:
-            last = latest.get((resident.id, schedule.form_key))
-            if last is None:
-                due = admitted if (schedule.on_admission and admitted) else now
-            else:
-                due = _aware(last.taken_at) + dt.timedelta(days=schedule.every_days)
-                if last.next_due_at is not None:
-                    due = min(due, _aware(last.next_due_at))
-            if due <= now:
-                found.append((resident, schedule.form_key, due))
-    return sorted(found, key=lambda line: line[2])
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+    return [(resident, line.schedule.form_key, line.due_at)
+            for resident, line in due_table([home_id], now, title=str) if line.overdue]
 
 
 def read_only_title(key: str) -> str:

@@ -9,6 +9,7 @@ session's read (`_end_read`); callers commit once at the end as usual.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,15 +148,21 @@ def records_of(resident_id: int, form_key: str | None = None) -> list[Assessment
                                                    AssessmentRecord.id.desc())))
 
 
-def due_lines(resident, now: dt.datetime | None = None) -> list[DueLine]:
-    """Each form the resident's home schedules: the last result, any draft, and when the next is due."""
-    now = now or _now()
-    schedules = db.session.scalars(
-        select(AssessmentSchedule).where(AssessmentSchedule.home_id == resident.home_id,
+def _schedules(home_ids) -> dict[int, list[AssessmentSchedule]]:
+    found: dict[int, list[AssessmentSchedule]] = {}
+    for schedule in db.session.scalars(
+        select(AssessmentSchedule).where(AssessmentSchedule.home_id.in_(sorted(home_ids)),
                                          AssessmentSchedule.active.is_(True))
         .order_by(AssessmentSchedule.form_key)
-    ).all()
-    records = records_of(resident.id)
+    ):
+        found.setdefault(schedule.home_id, []).append(schedule)
+    return found
+
+
+def _lines(resident, schedules, records, now: dt.datetime, title: Callable[[str], str]) -> list[DueLine]:
+    """The rule: the last submitted or signed assessment plus the schedule's interval, or sooner if
+    its band said so (`next_due_at`); none yet: due on admission when the schedule says so, else now.
+    `records` are the resident's, newest first."""
     stay = resident.current_stay
     admitted = _aware(stay.admitted_at) if stay is not None else None
     lines = []
@@ -169,26 +176,54 @@ def due_lines(resident, now: dt.datetime | None = None) -> list[DueLine]:
             due = _aware(last.taken_at) + dt.timedelta(days=schedule.every_days)
             if last.next_due_at is not None:
                 due = min(due, _aware(last.next_due_at))
-        lines.append(DueLine(schedule, form_title(schedule.form_key), last, draft, due, due <= now))
+        lines.append(DueLine(schedule, title(schedule.form_key), last, draft, due, due <= now))
     return lines
+
+
+def due_lines(resident, now: dt.datetime | None = None) -> list[DueLine]:
+    """Each form the resident's home schedules: the last result, any draft, and when the next is due."""
+    schedules = _schedules([resident.home_id]).get(resident.home_id, [])
+    return _lines(resident, schedules, records_of(resident.id), now or _now(), form_title)
+
+
+def due_table(home_ids, now: dt.datetime | None = None, title: Callable[[str], str] | None = None,
+              ) -> list[tuple[Any, DueLine]]:
+    """Every scheduled assessment of the residents living in these homes, soonest due first, in a
+    few queries whatever the number of residents. `title` names a form (default: its title, which
+    publishes a standard form on first use; a reminder passes one that only reads)."""
+    from app.residents.models import Resident, ResidentStatus
+
+    now = now or _now()
+    schedules = _schedules(home_ids)
+    residents = db.session.scalars(
+        select(Resident).where(Resident.home_id.in_(sorted(schedules)), Resident.voided_at.is_(None),
+                               Resident.status.in_([ResidentStatus.in_residence, ResidentStatus.hospital_leave]))
+        .order_by(Resident.last_name, Resident.first_name, Resident.id)
+    ).all() if schedules else []
+    by_resident: dict[int, list[AssessmentRecord]] = {}
+    if residents:
+        for record in db.session.scalars(
+            select(AssessmentRecord).where(AssessmentRecord.resident_id.in_([r.id for r in residents]))
+            .order_by(AssessmentRecord.taken_at.desc().nulls_first(), AssessmentRecord.id.desc())
+        ):
+            by_resident.setdefault(record.resident_id, []).append(record)
+    titles: dict[str, str] = {}
+
+    def cached_title(key: str) -> str:
+        if key not in titles:
+            titles[key] = (title or form_title)(key)
+        return titles[key]
+
+    found = [(resident, line) for resident in residents
+             for line in _lines(resident, schedules[resident.home_id], by_resident.get(resident.id, []), now,
+                                cached_title)]
+    return sorted(found, key=lambda pair: pair[1].due_at)
 
 
 def home_due(home_ids, now: dt.datetime | None = None) -> list[tuple[Any, DueLine]]:
     """Due and overdue assessments of the residents living in these homes, soonest first."""
-    from app.residents.models import Resident, ResidentStatus
-
     now = now or _now()
-    residents = db.session.scalars(
-        select(Resident).where(Resident.home_id.in_(sorted(home_ids)), Resident.voided_at.is_(None),
-                               Resident.status.in_([ResidentStatus.in_residence, ResidentStatus.hospital_leave]))
-        .order_by(Resident.last_name, Resident.first_name)
-    ).all()
-    found = []
-    for resident in residents:
-        for line in due_lines(resident, now):
-            if line.due_at <= now + dt.timedelta(days=7):
-                found.append((resident, line))
-    return sorted(found, key=lambda pair: pair[1].due_at)
+    return [(r, line) for r, line in due_table(home_ids, now) if line.due_at <= now + dt.timedelta(days=7)]
 
 
 # ---------------------------------------------------------------------------------------------
