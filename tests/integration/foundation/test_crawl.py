@@ -14,6 +14,8 @@ from html.parser import HTMLParser
 import pytest
 
 from tests.factories import ROLE_USERS
+from tests.integration.assessments.helpers import example, fill
+from tests.integration.jobs.conftest import files_dir, inline  # noqa: F401
 
 MAX_PAGES = 50
 QUERY_SAMPLES_PER_PATH = 3
@@ -88,8 +90,26 @@ def crawl(client, max_pages: int = MAX_PAGES) -> tuple[int, list]:
     return visited, problems
 
 
+@pytest.fixture()
+def records(client, auth, world, inline, db_session):  # noqa: F811
+    """What the seed lacks and has pages of its own: a submitted assessment, a finished document (jobs
+    run inline) and a notification for everyone."""
+    from app.audit import acting_as
+    from app.notifications.services import notify
+    from app.security import CareUser
+
+    auth.login("manager")
+    assert fill(client, world.resident_a.id, "barthel", example("barthel")["answers"]).status_code == 302
+    assert client.post("/documents/transfer-summary", data={"resident_id": world.resident_a.id}).status_code == 302
+    auth.logout()
+    with acting_as(None, "crawl test"):
+        users = db_session.query(CareUser.id).all()
+        notify([u.id for u in users], "job_finished", "Crawl test notice", "A body", link="/documents/")
+        db_session.commit()
+
+
 @pytest.mark.parametrize("username", USERNAMES)
-def test_every_role_crawls_the_site_without_a_server_error(client, auth, username):
+def test_every_role_crawls_the_site_without_a_server_error(client, auth, records, username):
     auth.login(username)
     visited, problems = crawl(client)
     assert visited > 1
