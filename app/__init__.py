@@ -175,6 +175,7 @@ def _register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(homes.UnitView, "Units", label=_l("Units"), icon="fa-sitemap", category="Homes")
     appbuilder.add_view(homes.RoomView, "Rooms", label=_l("Rooms"), icon="fa-door-open", category="Homes")
     appbuilder.add_view(homes.BedView, "Beds", label=_l("Beds"), icon="fa-bed", category="Homes")
+    appbuilder.add_view_no_menu(homes.BedServicePeriodView)
     appbuilder.add_view(
         homes.OrganisationView, "Organisations", label=_l("Organisations"), icon="fa-globe",
         category="Homes",
@@ -206,6 +207,7 @@ def _register_apis(app: Flask, appbuilder: AppBuilder, csrf) -> None:
         homes_api.UnitApi,
         homes_api.RoomApi,
         homes_api.BedApi,
+        homes_api.BedServicePeriodApi,
     ):
         appbuilder.add_api(api)
     from app.residents.menu import register_apis as register_resident_apis

@@ -6,12 +6,15 @@ Loaded only into a database that has no organisation yet, so running again chang
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import current_app
 
 from app.audit import acting_as
 from app.extensions import db
 from app.homes.models import (
     Bed,
+    BedServicePeriod,
     BedStatus,
     CareHome,
     Organisation,
@@ -112,10 +115,13 @@ def load_demo_data() -> dict | None:
                         reason = None
                         if room_number == 5 and bed_index == 0:
                             status, reason = BedStatus.out_of_service, "Redecoration after a water leak"
-                        db.session.add(Bed(
-                            home_id=home.id, room=room, label="AB"[bed_index],
-                            status=status, out_of_service_reason=reason,
-                        ))
+                        bed = Bed(home_id=home.id, room=room, label="AB"[bed_index],
+                                  status=status, out_of_service_reason=reason)
+                        db.session.add(bed)
+                        if reason:  # out of service since a fortnight ago, kept in the bed's history
+                            db.session.add(BedServicePeriod(
+                                home_id=home.id, bed=bed, reason=reason,
+                                from_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=14)))
                     room_number += 1
         db.session.flush()
         for username, first, last, role_name, home_refs in USERS:

@@ -9,7 +9,17 @@ from sqlalchemy import select
 
 from app.audit import acting_as
 from app.extensions import db
-from app.homes.models import Bed, BedStatus, CareHome, Organisation, Regulator, Room, ServiceType, Unit
+from app.homes.models import (
+    Bed,
+    BedServicePeriod,
+    BedStatus,
+    CareHome,
+    Organisation,
+    Regulator,
+    Room,
+    ServiceType,
+    Unit,
+)
 from app.permissions import ROLE_NAMES
 from app.residents.models import (
     Contact,
@@ -168,7 +178,11 @@ def seed_world() -> None:
         for home in (home_a, home_b):
             unit = make_unit(home, f"{home.name} unit")
             room = make_room(unit, "1")
-            make_bed(room, "A")
+            bed = make_bed(room, "A")
+            # out of service for a week two years ago (before any period the occupancy tests use)
+            went = dt.datetime(2024, 11, 1, 12, tzinfo=dt.UTC)
+            db.session.add(BedServicePeriod(home_id=home.id, bed=bed, from_at=went, to_at=went + dt.timedelta(days=7),
+                                            reason="Seed: new flooring"))
             _seed_residents(home, room, NHS_NUMBERS[0] if home is home_a else NHS_NUMBERS[1])
         for role in ROLE_NAMES:
             username = ROLE_USERS[role]

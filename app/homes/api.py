@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
-from app.crud import CareModelApi
-from app.homes.models import Bed, CareHome, Organisation, Room, Unit
+from app.crud import READ_ONLY_API, CareModelApi
+from app.homes.models import Bed, BedServicePeriod, CareHome, Organisation, Room, Unit
 from app.homes.views import HomeRules
 
 
@@ -65,3 +65,15 @@ class BedApi(HomeRules, CareModelApi):
     ]
     add_columns = edit_columns = ["room", "label", "status", "out_of_service_reason"]
     order_columns = ["label", "status"]
+
+
+class BedServicePeriodApi(CareModelApi):
+    """When each bed was out of service; written by the bed's status changes, so read only."""
+
+    resource_name = "bed-service-periods"
+    datamodel = SQLAInterface(BedServicePeriod)
+    class_permission_name = "Beds"
+    method_permission_name = READ_ONLY_API
+    include_route_methods = {"get", "get_list", "info"}
+    list_columns = show_columns = ["id", "home.id", "bed.id", "reason", "from_at", "to_at"]
+    order_columns = ["from_at"]

@@ -7,7 +7,7 @@ import enum
 from flask_appbuilder import Model
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import mapped_column, relationship
 
 from app import labels
@@ -150,7 +150,26 @@ class Bed(HomeOwnedMixin, Model):
     out_of_service_reason = mapped_column(String(200))
 
     room = relationship("Room", back_populates="beds")
+    service_periods = relationship("BedServicePeriod", back_populates="bed", order_by="BedServicePeriod.from_at")
 
     def __repr__(self) -> str:
         room = self.room.number if self.room is not None else "?"
         return gettext("Room %(room)s bed %(bed)s", room=room, bed=self.label)
+
+
+class BedServicePeriod(HomeOwnedMixin, Model):
+    """A time a bed was out of service: opened when its status becomes out of service, closed
+    (`to_at`) when it comes back. Occupancy leaves these nights out of the beds available."""
+
+    __tablename__ = "bed_service_period"
+
+    id = mapped_column(Integer, primary_key=True)
+    bed_id = mapped_column(ForeignKey("bed.id", ondelete="RESTRICT"), nullable=False, index=True)
+    from_at = mapped_column(DateTime(timezone=True), nullable=False)
+    to_at = mapped_column(DateTime(timezone=True))
+    reason = mapped_column(String(200))
+
+    bed = relationship(Bed, back_populates="service_periods")
+
+    def __repr__(self) -> str:
+        return f"{self.bed}: {self.reason or ''}"

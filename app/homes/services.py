@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from flask_babel import lazy_gettext as _l
 
 from app.exceptions import DomainError
-from app.homes.models import BedStatus, CareHome
+from app.homes.models import BedServicePeriod, BedStatus, CareHome
 
 # A UK postcode (BS 7666 shape, GIR 0AA included), spaces optional.
 POSTCODE = re.compile(r"^(GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})$")
@@ -56,3 +57,22 @@ def check_bed(bed, status_before: str | None) -> None:
         raise DomainError(
             {"out_of_service_reason": [str(_l("Say why the bed is out of service."))]}
         )
+
+
+def track_service(bed, status_before: str | None, at: dt.datetime | None = None) -> None:
+    """Keep the bed's out-of-service history: a period opens when it goes out of service and
+    closes when it comes back (a changed reason while out updates the open period)."""
+    from app.extensions import db
+
+    at = at or dt.datetime.now(dt.UTC)
+    status = getattr(bed.status, "value", bed.status)
+    before = getattr(status_before, "value", status_before)
+    out = BedStatus.out_of_service.value
+    open_period = next((p for p in bed.service_periods if p.to_at is None), None) if bed.id is not None else None
+    if status == out and open_period is None:
+        db.session.add(BedServicePeriod(home_id=bed.home_id, bed=bed, from_at=at,
+                                        reason=(bed.out_of_service_reason or "").strip()[:200] or None))
+    elif status == out:
+        open_period.reason = (bed.out_of_service_reason or "").strip()[:200] or open_period.reason
+    elif before == out and open_period is not None:
+        open_period.to_at = at

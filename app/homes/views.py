@@ -6,15 +6,16 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect
 
-from app.crud import CareModelView
+from app.crud import READ_ONLY_VIEW, CareModelView
 from app.homes import services
-from app.homes.models import Bed, CareHome, Organisation, Room, Unit
+from app.homes.models import Bed, BedServicePeriod, CareHome, Organisation, Room, Unit
 
 
 class HomeRules:
     """Domain checks shared by the browser view and the REST API of each model."""
 
     def check(self, item):
+        """Check the row; for a bed, return its status before this change."""
         if isinstance(item, CareHome):
             services.check_care_home(item)
         elif isinstance(item, Bed):
@@ -23,14 +24,23 @@ class HomeRules:
                 None if item.id is None else item.status
             )
             services.check_bed(item, before)
+            return before
+        return None
+
+    def _track(self, item, before):
+        # after the shared checks, which refuse new rows hanging off the item
+        if isinstance(item, Bed):
+            services.track_service(item, before)
 
     def pre_add(self, item):
-        self.check(item)
+        before = self.check(item)
         super().pre_add(item)
+        self._track(item, before)
 
     def pre_update(self, item):
-        self.check(item)
+        before = self.check(item)
         super().pre_update(item)
+        self._track(item, before)
 
 
 LABELS = {
@@ -128,8 +138,24 @@ class RoomView(CareModelView):
     base_order = ("number", "asc")
 
 
+class BedServicePeriodView(CareModelView):
+    """When each bed was out of service (kept by the bed's status changes; read only)."""
+
+    datamodel = SQLAInterface(BedServicePeriod)
+    class_permission_name = "Beds"
+    method_permission_name = READ_ONLY_VIEW
+    include_route_methods = {"list", "show"}
+    list_title = show_title = _l("Beds out of service")
+    list_columns = show_columns = ["bed", "reason", "from_at", "to_at", "home"]
+    search_columns = ["bed", "from_at", "to_at", "home"]
+    label_columns = {**LABELS, "bed": _l("Bed"), "reason": _l("Reason"), "from_at": _l("Out of service from"),
+                     "to_at": _l("Back in service")}
+    base_order = ("from_at", "desc")
+
+
 class BedView(HomeRules, CareModelView):
     datamodel = SQLAInterface(Bed)
+    related_views = [BedServicePeriodView]
     class_permission_name = "Beds"
     list_title = show_title = add_title = edit_title = _l("Beds")
     list_columns = ["room", "label", "status", "home"]

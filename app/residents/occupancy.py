@@ -6,10 +6,11 @@ date of `to_at`: admitted on the 1st and discharged on the 4th is 3 nights; admi
 discharged on one day is none. Hospital leave keeps the bed, so its nights count as occupied (and
 are also shown on their own).
 
-Available bed-nights are the in-service beds times the nights of the period. A bed out of service
-today is left out, except for the nights a stay held it (it was evidently in service then), so the
-figure never exceeds 100 %. Beds keep no history of being out of service, so a bed that is out of
-service now counts as out of service for the whole period.
+Available bed-nights are each bed's nights in the period less the nights it was out of service
+(its `BedServicePeriod`s, the night of the day it went out of service up to, not including, the
+night of the day it came back), but never fewer than the nights a stay held it (it was evidently
+in service then), so the figure never exceeds 100 %. A bed out of service today with no recorded
+period (set so before the history was kept) counts as out of service for the whole period.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy import or_, select
 
 from app.exceptions import DomainError
 from app.extensions import db
-from app.homes.models import Bed, BedStatus, CareHome, Room, Unit
+from app.homes.models import Bed, BedServicePeriod, BedStatus, CareHome, Room, Unit
 from app.residents.models import Absence, DischargeDestination, Stay, StayBed
 from app.residents.services import london_date, today_in_london
 
@@ -103,9 +104,20 @@ def occupancy(start_on: dt.date, end_on: dt.date) -> dict:
         last_excl = london_date(period.to_at) if period.to_at is not None else today_in_london() + dt.timedelta(days=1)
         occupied_by_bed[period.bed_id] += _overlap(first, last_excl, start_on, end_excl)
 
+    out_by_bed: dict[int, int] = defaultdict(int)
+    open_out: set[int] = set()
+    for period in db.session.scalars(
+        select(BedServicePeriod).where(or_(BedServicePeriod.to_at.is_(None), BedServicePeriod.to_at >= period_start))
+    ):
+        last_excl = london_date(period.to_at) if period.to_at is not None else today_in_london() + dt.timedelta(days=1)
+        out_by_bed[period.bed_id] += _overlap(london_date(period.from_at), last_excl, start_on, end_excl)
+        if period.to_at is None:
+            open_out.add(period.bed_id)
+
     for bed_id, home_id, unit_id, status in beds:
         in_service = status != BedStatus.out_of_service
         occupied = occupied_by_bed.get(bed_id, 0)
+        out_nights = nights if (not in_service and bed_id not in open_out) else min(nights, out_by_bed.get(bed_id, 0))
         add(
             home_id, unit_id,
             beds=1,
@@ -113,7 +125,7 @@ def occupancy(start_on: dt.date, end_on: dt.date) -> dict:
             occupied_today=int(status == BedStatus.occupied),
             vacant_today=int(status == BedStatus.available),
             out_of_service_today=int(not in_service),
-            available=nights if in_service else occupied,
+            available=max(nights - out_nights, occupied),
             occupied=occupied,
         )
 

@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from app.extensions import db
-from app.homes.models import Bed, BedStatus
+from app.homes.models import Bed, BedServicePeriod, BedStatus
 from app.residents.models import EnquiryStage, Resident, Stay
 from tests.integration.residents.helpers import noon
 
@@ -43,6 +43,10 @@ def test_office_journey_from_enquiry_to_discharge_changes_occupancy_as_hand_comp
     unit_id, (bed1, bed2, bed3) = _unit_with_beds(api, world)
     base = today - dt.timedelta(days=20)
     start, end = base - dt.timedelta(days=1), base + dt.timedelta(days=14)  # 16 nights
+    # the third bed has been out of service since before the period (its history says so)
+    [period] = db.session.scalars(select(BedServicePeriod).where(BedServicePeriod.bed_id == bed3)).all()
+    period.from_at = dt.datetime.combine(start - dt.timedelta(days=30), dt.time(12), dt.UTC)
+    db.session.commit()
     home_before = _home(_figures(api, start, end), world.home_a.id)
 
     office = api("office")
