@@ -29,7 +29,7 @@ def generate_password(length: int = 16) -> str:
 
 def upgrade_schema() -> None:
     """Create or upgrade the database through the Alembic migrations."""
-    upgrade(directory=current_app.extensions["migrate"].directory)
+    upgrade(directory=current_app.extensions["migrate"].directory, revision="heads")
 
 
 def ensure_roles() -> list[str]:

@@ -24,16 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def reset(database_url: str, redis_url: str) -> None:
-    import redis
-    import sqlalchemy
-
-    engine = sqlalchemy.create_engine(database_url)
-    with engine.begin() as conn:
-        conn.execute(sqlalchemy.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    engine.dispose()
-    redis.Redis.from_url(redis_url).flushdb()
+from benchmarks.live import reset_services  # noqa: E402
 
 
 def build_home(residents: int) -> tuple[int, int]:
@@ -78,7 +69,7 @@ def main() -> None:
         raise SystemExit("set DATABASE_URL (PostgreSQL) and REDIS_URL to a database and Redis db kept for this")
     os.environ.setdefault("FILES_DIR", "/tmp/wcn-bench-batch")
     os.environ["WCN_ENV"] = "development"
-    reset(database_url, redis_url)
+    reset_services(database_url, redis_url)
 
     from pypdf import PdfReader
 

@@ -31,7 +31,6 @@ import argparse
 import http.cookiejar
 import os
 import re
-import subprocess
 import sys
 import time
 import urllib.error
@@ -53,21 +52,7 @@ SAMPLED_QUERY = re.compile(r"(^|&)(_flt_|_oc_|_od_|psort_|page_|psize_|_rl_)")
 QUERY_SAMPLES_PER_PATH = 4
 sys.path.insert(0, str(ROOT))
 
-
-def fail(message: str) -> None:
-    print(f"FAILED: {message}")
-    raise SystemExit(1)
-
-
-def reset_services(env: dict) -> None:
-    import redis
-    import sqlalchemy
-
-    engine = sqlalchemy.create_engine(env["DATABASE_URL"])
-    with engine.begin() as conn:
-        conn.execute(sqlalchemy.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    engine.dispose()
-    redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+from benchmarks.live import fail, reset_services, start_app, start_worker, stop  # noqa: E402
 
 
 class LinkParser(HTMLParser):
@@ -122,22 +107,6 @@ class Browser:
                 return response.status
         except urllib.error.HTTPError as error:
             return error.code
-
-
-def wait_for_server(log: Path, process) -> dict:
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        text = log.read_text(errors="replace") if log.exists() else ""
-        if "is running at" in text:
-            demo = re.search(r"Demo users.*?password: (\S+)", text, re.S)
-            admin = re.search(r"username: admin\s+password: (\S+)", text)
-            if not demo or not admin:
-                fail("the setup printed no demo or admin password:\n" + text)
-            return {"demo": demo.group(1), "admin": admin.group(1)}
-        if process.poll() is not None:
-            fail("the app stopped:\n" + text)
-        time.sleep(0.5)
-    fail("the app did not start within 300 s")
 
 
 def url_rules():
@@ -321,19 +290,14 @@ def main() -> None:
     WORKDIR.mkdir(parents=True, exist_ok=True)
     env.update(WCN_ENV="development", PORT=str(PORT), FILES_DIR=str(WORKDIR / "files"))
     os.environ.update(env)
-    reset_services(env)
-    python = sys.executable
-    log = WORKDIR / "server.log"
+    reset_services(env["DATABASE_URL"], env["REDIS_URL"])
     started = time.perf_counter()
-    with open(log, "w") as out:
-        server = subprocess.Popen([python, "run.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    worker = None
+    server, worker = None, None
     try:
-        passwords = wait_for_server(log, server)
-        print(f"app up with demo data on PostgreSQL in {time.perf_counter() - started:.1f} s; log: {log}")
-        with open(WORKDIR / "worker.log", "w") as out:
-            worker = subprocess.Popen([python, "-m", "flask", "--app", "app:create_app", "worker", "--no-cron"],
-                                      cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        server, passwords = start_app(env, WORKDIR)
+        print(f"app up with demo data on PostgreSQL in {time.perf_counter() - started:.1f} s; "
+              f"log: {WORKDIR / 'server.log'}")
+        worker = start_worker(env, WORKDIR)
         from app.demo import USERS
 
         app, plain, with_args = url_rules()
@@ -368,10 +332,7 @@ def main() -> None:
         print("FAILED" if bad else "OK")
         raise SystemExit(1 if bad else 0)
     finally:
-        for process in (worker, server):
-            if process is not None:
-                process.terminate()
-                process.wait(timeout=30)
+        stop(worker, server)
 
 
 if __name__ == "__main__":

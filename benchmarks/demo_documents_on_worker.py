@@ -30,21 +30,7 @@ BASE = f"http://127.0.0.1:{PORT}"
 MANAGER = "manager.willow"
 sys.path.insert(0, str(ROOT))
 
-
-def fail(message: str) -> None:
-    print(f"FAILED: {message}")
-    raise SystemExit(1)
-
-
-def reset_services(env: dict) -> None:
-    import redis
-    import sqlalchemy
-
-    engine = sqlalchemy.create_engine(env["DATABASE_URL"])
-    with engine.begin() as conn:
-        conn.execute(sqlalchemy.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    engine.dispose()
-    redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+from benchmarks.live import fail, reset_services, start_app, start_worker, stop  # noqa: E402
 
 
 class Browser:
@@ -73,25 +59,6 @@ class Browser:
             return response.geturl()
 
 
-def wait_for_server(process) -> str:
-    output = []
-    deadline = time.time() + 240
-    while time.time() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            if process.poll() is not None:
-                fail("the app stopped:\n" + "".join(output))
-            continue
-        output.append(line)
-        if "is running at" in line:
-            text = "".join(output)
-            password = re.search(r"Demo users.*?password: (\S+)", text, re.S)
-            if not password:
-                fail("the setup printed no demo password:\n" + text)
-            return password.group(1)
-    fail("the app did not start within 240 s")
-
-
 def pdf_text(data: bytes) -> str:
     from pypdf import PdfReader
 
@@ -113,18 +80,16 @@ def main() -> None:
     env = dict(os.environ)
     if not env.get("DATABASE_URL") or not env.get("REDIS_URL"):
         fail("set DATABASE_URL (PostgreSQL) and REDIS_URL to a database and Redis db kept for this check")
-    env.update(WCN_ENV="development", PORT=str(PORT), FILES_DIR=str(Path("/tmp") / f"wcn-check-{PORT}"))
-    reset_services(env)
-    python = sys.executable
+    workdir = Path("/tmp") / f"wcn-check-{PORT}"
+    env.update(WCN_ENV="development", PORT=str(PORT), FILES_DIR=str(workdir / "files"))
+    reset_services(env["DATABASE_URL"], env["REDIS_URL"])
     started = time.perf_counter()
-    app = subprocess.Popen([python, "run.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True)
-    worker = None
+    app = worker = None
     try:
-        password = wait_for_server(app)
+        app, passwords = start_app(env, workdir)
+        password = passwords["demo"]
         print(f"app up with demo data on PostgreSQL in {time.perf_counter() - started:.1f} s")
-        worker = subprocess.Popen([python, "-m", "flask", "--app", "app:create_app", "worker", "--no-cron"],
-                                  cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        worker = start_worker(env, workdir)
         browser = Browser()
         browser.get("/login/")
         browser.post("/login/", {"username": MANAGER, "password": password})
@@ -166,7 +131,7 @@ def main() -> None:
             if missing:
                 fail(f"{job['description']} lacks {missing}")
 
-        subprocess.run([python, "-m", "flask", "--app", "app:create_app", "jobs", "daily"], cwd=ROOT, env=env,
+        subprocess.run([sys.executable, "-m", "flask", "--app", "app:create_app", "jobs", "daily"], cwd=ROOT, env=env,
                        check=True, capture_output=True)
         time.sleep(3)
         inbox = browser.get("/notifications/")
@@ -179,11 +144,7 @@ def main() -> None:
             fail("a due assessment or an expiring authorisation gave the manager no notification")
         print("OK")
     finally:
-        for process in (worker, app):
-            if process is not None:
-                process.terminate()
-                process.wait(timeout=30)
-
+        stop(worker, app)
 
 if __name__ == "__main__":
     main()
