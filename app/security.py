@@ -12,6 +12,7 @@ from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import mapped_column, relationship
+from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
 from app import permissions
@@ -76,6 +77,17 @@ class CareUserView(UserDBModelView):
         "homes": _l("The homes this person works in and can switch between."),
     }
     search_exclude_columns = ["password", "homes"]
+    # A ticked box is "yes", an unticked one (a browser sends nothing) is "no". The generated field
+    # was required, because the column is not nullable, so every saved user worked in every home.
+    add_form_extra_fields = {
+        **UserDBModelView.add_form_extra_fields,
+        "all_homes": BooleanField(_l("Works in every home"), default=False,
+                                  description=description_columns["all_homes"]),
+    }
+    edit_form_extra_fields = {
+        "all_homes": BooleanField(_l("Works in every home"), default=False,
+                                  description=description_columns["all_homes"]),
+    }
     formatters_columns = {"roles": lambda roles: ", ".join(role_label(r) for r in roles or [])}
     # Roles only (FAB's user groups are not used): every user needs at least one role.
     validators_columns = {"roles": [DataRequired()]}
