@@ -47,16 +47,18 @@ EXTRA_MENUS = {
     "Care plans": ["Care plan reviews due"],
 }
 
-# Every signed-in role may switch home, see its own profile and change its own password.
+# Every signed-in role may switch home, see its own profile and change its own password. The user
+# views are registered under the security manager's own class (app.security.CareUserView).
+USER_VIEW = "CareUserView"
 EVERYONE = [
     ("can_switch", "HomeSwitchView"),
-    ("can_userinfo", "UserDBModelView"),
-    ("resetmypassword", "UserDBModelView"),
+    ("can_userinfo", USER_VIEW),
+    ("resetmypassword", USER_VIEW),
     ("can_this_form_get", "ResetMyPasswordView"),
     ("can_this_form_post", "ResetMyPasswordView"),
     ("can_this_form_get", "UserInfoEditView"),
     ("can_this_form_post", "UserInfoEditView"),
-    ("userinfoedit", "UserDBModelView"),
+    ("userinfoedit", USER_VIEW),
 ]
 
 ROLE_NAMES = [
