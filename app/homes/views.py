@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from flask import flash, redirect, url_for
+from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.widgets import ListWidget
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect
 
+from app.access import is_group_admin
 from app.crud import READ_ONLY_VIEW, CareModelView
+from app.exceptions import HomeScopeError
 from app.homes import services
 from app.homes.models import Bed, BedServicePeriod, CareHome, Organisation, Room, Unit
+
+ONLY_GROUP_ADDS_HOMES = _l("Only the group's administrators add care homes.")
 
 
 class HomeRules:
@@ -17,6 +24,8 @@ class HomeRules:
     def check(self, item):
         """Check the row; for a bed, return its status before this change."""
         if isinstance(item, CareHome):
+            if item.id is None and not is_group_admin():
+                raise HomeScopeError(ONLY_GROUP_ADDS_HOMES)
             services.check_care_home(item)
         elif isinstance(item, Bed):
             history = inspect(item).attrs.status.history
@@ -85,6 +94,12 @@ class OrganisationView(CareModelView):
     label_columns = LABELS
 
 
+class CareHomeListWidget(ListWidget):
+    """The list of homes; "add" shows only to the group's administrators."""
+
+    template = "homes/care_home_list.html"
+
+
 class CareHomeView(HomeRules, CareModelView):
     datamodel = SQLAInterface(CareHome)
     class_permission_name = "Care homes"
@@ -112,6 +127,18 @@ class CareHomeView(HomeRules, CareModelView):
         "registered_places": _l("The number of places on the home's registration."),
     }
     base_order = ("name", "asc")
+    list_widget = CareHomeListWidget
+
+    def _get_list_widget(self, *args, **kwargs):
+        return super()._get_list_widget(*args, may_add_home=is_group_admin(), **kwargs)
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        if not is_group_admin():
+            flash(str(ONLY_GROUP_ADDS_HOMES), "danger")
+            return redirect(url_for(f"{type(self).__name__}.list"))
+        return super().add()
 
 
 class UnitView(CareModelView):
