@@ -36,15 +36,23 @@ def home_summaries() -> list[dict]:
 
 
 class HomePageView(IndexView):
-    """After sign-in: the homes the user works in, with their beds at a glance."""
+    """After sign-in: the start page, with the panels of what this person needs first (app/startpage)."""
 
-    index_template = "home_dashboard.html"
+    index_template = "startpage/index.html"
 
     @expose("/")
     def index(self):
-        if acting_user() is None:
+        from app.residents.services import today_in_london
+        from app.startpage import panels
+
+        user = acting_user()
+        if user is None:
             return redirect(url_for(self.appbuilder.sm.auth_view.__class__.__name__ + ".login"))
-        return self.render_template(self.index_template, appbuilder=self.appbuilder, summaries=home_summaries())
+        return self.render_template(
+            self.index_template, appbuilder=self.appbuilder, panels=panels.build(user),
+            user_name=user.first_name or user.username, trend_points=panels.trend_points,
+            today=today_in_london(),
+        )
 
 
 class HomeSwitchView(BaseView):
