@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.assessments import services
 from app.assessments.models import AssessmentRecord, AssessmentSchedule, Task
-from app.assessments.views import ScheduleRules
+from app.assessments.views import ScheduleRules, TaskRules
 from app.crud import READ_ONLY_API, CareModelApi
 from app.exceptions import DomainError
 from app.extensions import db
@@ -41,7 +41,7 @@ class AssessmentRecordApi(CareModelApi):
     search_columns = ["form_key", "status", "resident", "home"]
 
 
-class TaskApi(CareModelApi):
+class TaskApi(TaskRules, CareModelApi):
     resource_name = "tasks"
     datamodel = SQLAInterface(Task)
     class_permission_name = "Tasks"

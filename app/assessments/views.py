@@ -3,12 +3,14 @@ the resident's assessment pages), and tasks (closed done or not done through the
 
 from __future__ import annotations
 
+from flask_appbuilder.models.sqla.filters import FilterInFunction
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.validators import InputRequired
 
 from app.assessments import services
+from app.assessments.assignees import assignable_user_ids, check_assignee
 from app.assessments.models import AssessmentRecord, AssessmentSchedule, Task
 from app.crud import READ_ONLY_VIEW, CareModelView
 from app.exceptions import DomainError
@@ -92,7 +94,23 @@ class AssessmentRecordView(CareModelView):
     base_order = ("created_at", "desc")
 
 
-class TaskView(CareModelView):
+class TaskRules:
+    """A task's person is staff of its home: the picker offers only them, a save refuses others."""
+
+    # the REST API's names, then the browser form's
+    add_query_rel_fields = edit_query_rel_fields = {"assigned_user": [["id", FilterInFunction, assignable_user_ids]]}
+    add_form_query_rel_fields = edit_form_query_rel_fields = add_query_rel_fields
+
+    def pre_add(self, item):
+        check_assignee(item)
+        super().pre_add(item)
+
+    def pre_update(self, item):
+        check_assignee(item)
+        super().pre_update(item)
+
+
+class TaskView(TaskRules, CareModelView):
     datamodel = SQLAInterface(Task)
     class_permission_name = "Tasks"
     list_title = show_title = add_title = edit_title = _l("Tasks")
