@@ -44,6 +44,9 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
 
     with app.app_context():
         _import_models()
+        from app.crud import scope_filters_per_request
+
+        scope_filters_per_request()  # list search filters belong to the request, not the shared view
         appbuilder = AppBuilder(update_perms=app.config.get("FAB_UPDATE_PERMS", False))
         appbuilder.init_app(app, db.session)
         app.appbuilder = appbuilder

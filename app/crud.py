@@ -9,8 +9,11 @@ read/write/delete per resource (`app.permissions`).
 
 from __future__ import annotations
 
-from flask import request
+import copy
+
+from flask import has_request_context, request
 from flask_appbuilder import ModelRestApi, ModelView
+from flask_appbuilder.baseviews import BaseModelView
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import UniqueConstraint, func, inspect, select
@@ -28,6 +31,54 @@ MAX_PAGE_SIZE = 100
 # Method -> permission maps for views and APIs that only read (lists, shows, histories).
 READ_ONLY_VIEW = {"list": "read", "show": "read"}
 READ_ONLY_API = {"get": "read", "get_list": "read", "info": "read"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-request search filters
+
+
+class RequestFilters:
+    """A view's search filters (`_filters`), one fresh copy per request.
+
+    Flask-AppBuilder keeps the filters a list page or REST list was asked for on the view object,
+    which every request of a threaded server shares: one user's search terms (names, NHS numbers)
+    showed in another user's page. Set on the class, this descriptor keeps what the view built at
+    start-up as a template and hands each request its own empty copy, stored on the request.
+    """
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, view, owner=None):
+        if view is None:
+            return self
+        template = view.__dict__.get("_filters_template", view.__dict__.get("_filters"))
+        if template is None or not has_request_context():
+            return template
+        per_request = request._get_current_object().__dict__.setdefault("_wcn_view_filters", {})
+        filters = per_request.get(id(view))
+        if filters is None:
+            # a shallow copy shares the (read-only) column -> filter maps; clear_filters() gives the
+            # copy its own lists of active filters and values
+            filters = per_request[id(view)] = copy.copy(template)
+            filters.clear_filters()
+        return filters
+
+    def __set__(self, view, value):
+        if has_request_context() and view.__dict__.get("_filters_template") is not None:
+            request._get_current_object().__dict__.setdefault("_wcn_view_filters", {})[id(view)] = value
+        else:
+            view.__dict__["_filters_template"] = value
+
+
+def scope_filters_per_request() -> None:
+    """Every list view and REST API, ours and Flask-AppBuilder's own (users, roles), gets
+    per-request filters. Called once by create_app, before any view is built."""
+    for cls in (BaseModelView, ModelRestApi):
+        if not isinstance(cls.__dict__.get("_filters"), RequestFilters):
+            descriptor = RequestFilters()
+            descriptor.__set_name__(cls, "_filters")
+            cls._filters = descriptor
 
 
 # ---------------------------------------------------------------------------------------------
