@@ -25,6 +25,7 @@ from app.documents.jobs import (
 from app.extensions import db
 from app.forms_store import get_store
 from app.jobs import Job, JobError, JobStatus
+from app.notifications.services import in_homes_of
 from app.tenancy import acting_user, allowed_home_ids, current_scope
 
 RESOURCE = "Documents and jobs"
@@ -33,8 +34,10 @@ PAGE_LIMIT = 50
 
 
 def my_jobs(user, limit: int = PAGE_LIMIT) -> list[Job]:
+    """The user's jobs, leaving out those of homes they no longer work in (they name residents)."""
     return list(db.session.scalars(
-        select(Job).where(Job.user_id == user.id).order_by(Job.created_at.desc()).limit(limit)
+        select(Job).where(Job.user_id == user.id, in_homes_of(user.id, Job.home_id))
+        .order_by(Job.created_at.desc()).limit(limit)
     ))
 
 

@@ -161,9 +161,21 @@ def _exists(user_id: int, channel: Channel, dedup_key: str) -> bool:
 # Reading
 
 
+def in_homes_of(user_id: int, home_column):
+    """Rows of no home, or of a home the person works in now: what belonged to a home they have
+    left (residents' names in subjects and descriptions) is no longer theirs to read."""
+    from app.security import CareUser
+    from app.tenancy import allowed_home_ids
+
+    user = db.session.get(CareUser, user_id)
+    homes = sorted(allowed_home_ids(user)) if user is not None else []
+    return or_(home_column.is_(None), home_column.in_(homes))
+
+
 def _inbox(user_id: int):
     return select(NotificationOutbox).where(
-        NotificationOutbox.user_id == user_id, NotificationOutbox.channel == Channel.in_app.value
+        NotificationOutbox.user_id == user_id, NotificationOutbox.channel == Channel.in_app.value,
+        in_homes_of(user_id, NotificationOutbox.home_id),
     )
 
 
@@ -172,6 +184,7 @@ def unread_count(user_id: int) -> int:
         NotificationOutbox.user_id == user_id,
         NotificationOutbox.channel == Channel.in_app.value,
         NotificationOutbox.read_at.is_(None),
+        in_homes_of(user_id, NotificationOutbox.home_id),
     )
     return int(db.session.scalar(query) or 0)
 
