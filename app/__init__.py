@@ -109,6 +109,7 @@ def _import_models() -> None:
     import app.residents.models  # noqa: F401
     import app.security  # noqa: F401
     import forms.store.sql  # noqa: F401
+    import app.billing.models  # noqa: F401
 
 
 def _init_request_context(app: Flask) -> None:
@@ -208,6 +209,9 @@ def _register_apis(app: Flask, appbuilder: AppBuilder, csrf) -> None:
         homes_api.OrganisationApi,
         homes_api.CareHomeApi,
         homes_api.UnitApi,
+    from app.billing.menu import register_views as register_billing_views
+
+    register_billing_views(appbuilder)
         homes_api.RoomApi,
         homes_api.BedApi,
         homes_api.BedServicePeriodApi,
@@ -234,6 +238,9 @@ def _register_cli(app: Flask) -> None:
     from app.cli import demo_cli, setup_command
     from app.crypto import keys_cli
     from app.jobs import jobs_cli, worker_command
+    from app.billing.menu import register_apis as register_billing_apis
+
+    register_billing_apis(appbuilder)
     from forms.cli import forms_cli
 
     app.cli.add_command(audit_cli)

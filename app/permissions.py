@@ -37,7 +37,20 @@ RESOURCES = {
     "Tasks": "Assessments",
     "Care plans": "Assessments",
     "Form builder": "Forms",
+    "Billing": "Billing",
+    "Invoices": "Billing",
+    "Invoice runs": "Billing",
+    "Billing payers": "Billing",
+    "Fee agreements": "Billing",
+    "Extras": "Billing",
+    "Payments": "Billing",
+    "Aged debt": "Billing",
+    "Billing settings": "Billing",
 }
+
+# Every billing resource, read-only (for roles that see the whole of a home's billing).
+BILLING_READ = {r: "r" for r in ("Billing", "Invoices", "Invoice runs", "Billing payers", "Fee agreements", "Extras",
+                                 "Payments", "Aged debt", "Billing settings")}
 
 # Further menu items of a resource (pages of the same permission), shown with its read permission.
 EXTRA_MENUS = {
@@ -83,6 +96,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "Occupancy": "r", "Form builder": "rw",
         "Assessments": "rw", "Assessment signing": "w", "Assessment schedules": "rwd", "Tasks": "rwd",
         "Care plans": "rw",
+        **BILLING_READ,
     },
     "Nurse": {
         "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r",
@@ -108,11 +122,15 @@ MATRIX: dict[str, dict[str, str]] = {
         "Documents and jobs": "r", "Notifications": "r",
         "Residents": "rw", "Contacts": "rw", "Legal register": "r", "Enquiries": "rw", "Stays": "rw",
         "Occupancy": "r",
+        "Billing": "r", "Billing payers": "rw", "Fee agreements": "rw", "Extras": "rw", "Invoices": "r",
     },
     "Finance": {
         "Organisations": "r", "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r",
         "Documents and jobs": "r", "Notifications": "r",
         "Residents": "r", "Stays": "r", "Occupancy": "r",
+        **BILLING_READ,
+        "Billing payers": "rw", "Fee agreements": "rw", "Extras": "rw", "Invoices": "rw", "Invoice runs": "rw",
+        "Payments": "rw", "Billing settings": "rw",
     },
     "HR": {"Care homes": "r", "Documents and jobs": "r", "Notifications": "r"},
     "Auditor": {
@@ -121,6 +139,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "Residents": "r", "Contacts": "r", "Legal register": "r", "Enquiries": "r", "Stays": "r",
         "Occupancy": "r",
         "Assessments": "r", "Assessment schedules": "r", "Tasks": "r", "Care plans": "r",
+        **BILLING_READ,
     },
     # Family: nothing of the residents' records yet (the family portal comes later).
     "Family": {"Notifications": "r"},

@@ -136,6 +136,9 @@ def _seed_residents(home: CareHome, room: Room, nhs_number: str) -> None:
     db.session.flush()
     _seed_assessments(home, resident)
     _seed_care_plans(home, resident)
+    from app.billing.seed import seed_home_billing
+
+    seed_home_billing(home, resident, stay)
 
 
 def _seed_assessments(home: CareHome, resident: Resident) -> None:

@@ -1,0 +1,1 @@
+"""Billing: payers, fee agreements, invoice runs, invoices and credit notes, payments and debt."""
