@@ -141,7 +141,7 @@ class Scenario:
 
 def _object(value, field: str, allowed: set[str], required: tuple[str, ...] = ()) -> dict:
     if not isinstance(value, dict):
-        raise ScenarioError(field, "must be an object ({…})")
+        raise ScenarioError(field or "(scenario)", "must be an object ({…})")
     for key in value:
         if key not in allowed:
             raise ScenarioError(f"{field}.{key}" if field else key,

@@ -345,7 +345,7 @@ BAD = [
     ("extra price with three decimals", _bad(extras=[{"on": "2026-04-01", "description": "Hair", "unit_price": "1.005",
                                                       "payer": "R", "kind": "resident"}]), "extras[0].unit_price"),
     ("no period", {"stay": {"admitted": "2025-06-01"}, "agreements": []}, "period"),
-    ("not an object", [], ""),
+    ("not an object", [], "(scenario)"),
 ]
 
 
