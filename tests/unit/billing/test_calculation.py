@@ -76,6 +76,18 @@ def test_death_days_after_run_into_the_next_period():
     assert amounts(result) == [("2026-05-01", "2026-05-04", 4, "400.00")]
 
 
+def test_death_after_a_month_invoiced_in_advance_credits_the_days_not_charged():
+    data = scenario(start="2026-05-01", end="2026-05-31", left="2026-04-15", left_reason="death",
+                    agreements=[agreement(fee="987.65", fees_after_death_days=3)],
+                    invoiced=[{"start": "2026-04-01", "end": "2026-04-30", "payer": "Resident", "weekly": "987.65",
+                               "days": 30, "amount": "4232.79"}])  # 987.65 × 30 ÷ 7 = 4232.7857… → 4232.79
+    result = preview(data)
+    # due for April: 1–18 April, 18 days = 2539.67 (as above); 2539.67 − 4232.79 = −1693.12, a credit; nothing for May
+    assert amounts(result) == [("2026-04-01", "2026-04-30", 18, "-1693.12")]
+    assert result["lines"][0]["type"] == "adjustment"
+    assert rerun(data, result)["lines"] == []
+
+
 def test_rate_rise_entered_two_months_late_gives_adjustments_for_the_months_invoiced():
     data = scenario(
         agreements=[agreement("2025-10-01", "1000.00"), agreement("2026-02-01", "1100.00")],
