@@ -4,7 +4,8 @@ amount, the total, payment terms and the due date, and the VAT exemption for car
 lists each of its residents as lines and runs over as many pages as it needs, the column headings repeated.
 
 Inputs are plain dicts (see /work/coord/BILLING-API.md §2): amounts as `Decimal` (or their text), dates as
-`date` (or ISO text), so that the billing domain can build them without this module knowing its models."""
+`date` (or ISO text), so that the billing domain can build them without this module knowing its models. A line
+may also carry `reference`, the authority's own reference for that resident, printed under the name."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyl
 from reports.base import DocumentInfo, build_pdf
 from reports.styles import BAND, FONT, FONT_BOLD, MARGIN, PAGE_SIZE, RULE, STYLES, _style, text
 
-INNER_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
+INNER_WIDTH = PAGE_SIZE[0] - 2 * MARGIN - 12  # the frame's own padding (6 pt a side), so tables line up with text
 VAT_EXEMPTION = ("Exempt from VAT: care and accommodation provided by a registered care home "
                  "(VAT Act 1994, Schedule 9, Group 7).")
 SMALL_CELL = _style("invoice_cell", fontSize=8, leading=10)
@@ -65,7 +66,7 @@ def _address_block(heading: str, party: dict, extra: list[str]) -> list:
 def _details_table(rows: list[tuple[str, str]]) -> Table:
     data = [[Paragraph(text(label), STYLES["label"]), Paragraph(text(value), STYLES["cell"])]
             for label, value in rows if value]
-    table = Table(data, colWidths=[30 * mm, INNER_WIDTH / 2 - 32 * mm])
+    table = Table(data, colWidths=[33 * mm, INNER_WIDTH / 2 - 35 * mm])
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("TOPPADDING", (0, 0), (-1, -1), 1),
                                ("BOTTOMPADDING", (0, 0), (-1, -1), 1), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                ("FONTNAME", (0, 0), (-1, -1), FONT)]))
@@ -131,16 +132,19 @@ def invoice_story(doc: dict) -> list:
     story.append(Spacer(1, 5 * mm))
 
     head = ["Description"] + (["Resident"] if by_resident else []) + ["From", "To", "Days", "Weekly", "Amount"]
-    widths = [18 * mm, 18 * mm, 10 * mm, 21 * mm, 25 * mm]
+    widths = [20.5 * mm, 20.5 * mm, 10 * mm, 20 * mm, 23 * mm]
     first = INNER_WIDTH - sum(widths)
     if by_resident:
-        widths = [first - 34 * mm, 34 * mm] + widths
+        widths = [first - 32 * mm, 32 * mm] + widths
     else:
         widths = [first] + widths
     n_text = 2 if by_resident else 1
     data = [[Paragraph(text(h), SMALL_HEAD if i < n_text + 2 else SMALL_HEAD_RIGHT) for i, h in enumerate(head)]]
     for line in lines:
-        cells = [line.get("description", "")] + ([line.get("resident", "")] if by_resident else [])
+        resident = line.get("resident", "")
+        if line.get("reference"):  # an authority's own reference for this resident
+            resident = f"{resident}\nRef. {line['reference']}"
+        cells = [line.get("description", "")] + ([resident] if by_resident else [])
         cells += [day(line.get("start")), day(line.get("end"))]
         row = [Paragraph(text(c), SMALL_CELL) for c in cells]
         days = line.get("days")
@@ -162,7 +166,8 @@ def invoice_story(doc: dict) -> list:
     story.append(Spacer(1, 4 * mm))
     closing = [Paragraph(text(VAT_EXEMPTION), STYLES["body"]), Spacer(1, 2 * mm)]
     if credit:
-        closing.append(Paragraph(text(f"{money(doc.get('total'))} is credited to your account"
+        credited = Decimal(str(doc.get("total") or 0))
+        closing.append(Paragraph(text(f"{money(abs(credited))} is credited to your account"
                                       + (f" against invoice {doc['credits_invoice_number']}."
                                          if doc.get("credits_invoice_number") else ".")), STYLES["body"]))
     else:
