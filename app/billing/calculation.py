@@ -22,7 +22,7 @@ import datetime as dt
 import json
 import sys
 from bisect import bisect_right
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
@@ -387,19 +387,22 @@ def calculate(scenario: Scenario) -> Result:
 
 
 def _extras(s: Scenario) -> list[Line]:
-    done = Counter((e.payer, e.start, e.amount) for e in s.invoiced if e.type == "extra")
+    """One line per extra dated up to the end of the period, unless an `invoiced` extra line already billed it
+    (same payer, day and amount, and the same description when one is given)."""
+    billed = [e for e in s.invoiced if e.type == "extra"]
     lines = []
     for extra in sorted(s.extras, key=lambda x: x.on):
         if extra.on > s.period_end:
             continue
         amount = round_penny(extra.quantity * extra.unit_price)
-        key = (extra.payer, extra.on, amount)
-        if done[key]:
-            done[key] -= 1
+        text = (f"{extra.description} on {day_text(extra.on)} ({extra.quantity.normalize():f} × "
+                f"{money(extra.unit_price)})")
+        match = next((e for e in billed if e.payer == extra.payer and e.start == extra.on and e.amount == amount
+                      and (not e.description or e.description == text)), None)
+        if match is not None:
+            billed.remove(match)
             continue
-        lines.append(Line(extra.payer, extra.kind, extra.on, extra.on, 0, None, amount,
-                          f"{extra.description} on {day_text(extra.on)} ({extra.quantity.normalize():f} × "
-                          f"{money(extra.unit_price)})", "extra"))
+        lines.append(Line(extra.payer, extra.kind, extra.on, extra.on, 0, None, amount, text, "extra"))
     return lines
 
 

@@ -278,6 +278,11 @@ def test_extras_are_billed_once():
     assert result["totals"]["Son"] == "9.40"
     assert "1 extra(s) dated after the period" in result["notes"][0]
     assert rerun(data, result)["lines"] == []
+    # a different extra on the same day for the same amount is still billed
+    data["extras"].append({"on": "2026-04-03", "description": "Manicure", "quantity": "1", "unit_price": "18.00",
+                           "payer": "Resident", "kind": "resident"})
+    later = rerun(data, result)
+    assert [line["description"] for line in later["lines"]] == ["Manicure on 03 Apr 2026 (1 × £18.00)"]
 
 
 def test_days_before_the_first_agreement_are_not_charged_and_said_so():
