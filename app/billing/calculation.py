@@ -72,6 +72,17 @@ def _days(start: dt.date, end: dt.date):
         day += ONE_DAY
 
 
+def _runs(days) -> list[tuple[dt.date, dt.date]]:
+    """Sorted days as runs of consecutive days: (first, last) pairs."""
+    runs: list[list[dt.date]] = []
+    for day in days:
+        if runs and day == runs[-1][1] + ONE_DAY:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    return [(first, last) for first, last in runs]
+
+
 @dataclass(frozen=True)
 class Line:
     payer: str
@@ -227,36 +238,43 @@ class _Calculator:
     # --- segments and their lines ----------------------------------------------------------------------
     def segments(self, days: list[dt.date], breaks: frozenset[dt.date] = frozenset()) -> list[_Segment]:
         """Runs of consecutive charged days with the same plan, never across a break."""
+        return self.range_segments(_runs(days), breaks)
+
+    def range_segments(self, runs: list[tuple[dt.date, dt.date]], breaks: frozenset[dt.date]) -> list[_Segment]:
+        """The same for runs of consecutive days, worked out per stretch between plan changes, not per day."""
         out: list[_Segment] = []
-        run: list[dt.date] = []
-        run_plan: _DayPlan | None = None
-        for day in days:
-            plan = self.plan(day)
-            if plan is None:
-                continue
-            if run and (day != run[-1] + ONE_DAY or plan is not run_plan or day in breaks):
-                out.append(self._segment(run, run_plan))
-                run = []
-            run.append(day)
-            run_plan = plan
-        if run:
-            out.append(self._segment(run, run_plan))
+        for first, last in runs:
+            lo = bisect_right(self._bounds, first)
+            hi = bisect_right(self._bounds, last)
+            cuts = sorted({first, *self._bounds[lo:hi], *(b for b in breaks if first < b <= last)})
+            current: list = []  # [start, end, plan]
+            for i, cut in enumerate(cuts):
+                piece_end = cuts[i + 1] - ONE_DAY if i + 1 < len(cuts) else last
+                plan = self.plan(cut)
+                if plan is not None and current and current[2] is plan and cut not in breaks:
+                    current[1] = piece_end
+                    continue
+                if current:
+                    out.append(self._segment(*current))
+                current = [cut, piece_end, plan] if plan is not None else []
+            if current:
+                out.append(self._segment(*current))
         return out
 
-    def _segment(self, run: list[dt.date], plan: _DayPlan) -> _Segment:
-        n = len(run)
+    def _segment(self, start: dt.date, end: dt.date, plan: _DayPlan) -> _Segment:
+        n = (end - start).days + 1
         remainder_at = next(i for i, share in enumerate(plan.agreement.shares) if share.remainder)
         amounts = [line_amount(share.weekly, n) for share in plan.shares]
         if plan.shares[remainder_at].percent > 0:
             fee = line_amount(sum((share.weekly for share in plan.shares), Decimal(0)), n)
             amounts[remainder_at] = fee - sum(a for i, a in enumerate(amounts) if i != remainder_at)
-        return _Segment(run[0], run[-1], n, plan, tuple(amounts))
+        return _Segment(start, end, n, plan, tuple(amounts))
 
     def should(self, payer: str, start: dt.date, end: dt.date) -> tuple[Decimal, int, set[Decimal]]:
         """What `payer` should have been charged for start..end: amount, days charged, weekly amounts."""
         total, days, weeklies = Decimal(0), 0, set()
         if (start, end) not in self._range_segments:
-            self._range_segments[(start, end)] = self.segments(list(_days(start, end)), frozenset({start}))
+            self._range_segments[(start, end)] = self.range_segments([(start, end)], frozenset({start}))
         for segment in self._range_segments[(start, end)]:
             days += segment.days
             for share, plan, amount in zip(segment.plan.agreement.shares, segment.plan.shares, segment.amounts):
