@@ -47,6 +47,9 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
         from app.crud import scope_filters_per_request
 
         scope_filters_per_request()  # list search filters belong to the request, not the shared view
+        from app import ukdates
+
+        ukdates.install()  # generated forms take and show dates the British way
         appbuilder = AppBuilder(update_perms=app.config.get("FAB_UPDATE_PERMS", False))
         appbuilder.init_app(app, db.session)
         app.appbuilder = appbuilder
@@ -131,6 +134,11 @@ def _init_request_context(app: Flask) -> None:
 
     audit.set_context_resolver(_audit_context)
     app.jinja_env.globals["label"] = labels.label
+    from app import ukdates
+
+    app.jinja_env.globals["now_local"] = ukdates.now_local_input
+    app.jinja_env.filters["ukdate"] = ukdates.format_date
+    app.jinja_env.filters["ukdatetime"] = ukdates.format_datetime
     i18n.init_app(app)
 
     @app.context_processor

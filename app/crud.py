@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import SelectField
 from wtforms.validators import InputRequired, Optional
 
-from app import labels
+from app import labels, ukdates
 from app.exceptions import DomainError
 from app.guards import valid_int_id
 from app.permissions import METHOD_PERMISSIONS
@@ -241,6 +241,9 @@ class CareModelView(RecordRules, ModelView):
                 if column.key in (columns or []) and column.key not in extra:
                     extra[column.key] = _enum_field(enum_cls, column, self.label_columns.get(column.key))
         super().__init__(**kwargs)
+        # Every other column reads as a person expects: blank for none, Yes/No, UK dates and times.
+        for name in {*(self.list_columns or []), *(self.show_columns or [])}:
+            self.formatters_columns.setdefault(name, ukdates.readable)
 
     def _get_list_widget(self, *args, page_size=None, **kwargs):
         page_size = min(page_size or self.page_size, MAX_PAGE_SIZE)

@@ -55,12 +55,10 @@ def parse_datetime(value, naive_zone=dt.UTC) -> dt.datetime | None:
 
 
 def parse_date(value) -> dt.date | None:
-    if not isinstance(value, str) or len(value) > 20:
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        return None
+    """ISO 8601 (1925-08-24) or the British day/month/year (24/08/1925)."""
+    from app.ukdates import parse_uk_date
+
+    return parse_uk_date(value)
 
 
 def parse_id(value) -> int | None:

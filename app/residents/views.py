@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
-from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, DatePickerWidget
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, StringField
+from wtforms import BooleanField, StringField
 from wtforms.validators import Optional
 
 from app.crud import READ_ONLY_VIEW, CareModelView
@@ -20,6 +20,7 @@ from app.residents.common import HideVoided, KeepFormOnError, NotVoided, flash_d
 from app.residents.enquiries import check_enquiry
 from app.residents.models import Absence, Contact, Enquiry, LegalRecord, Resident, Stay, StayBed
 from app.tenancy import acting_user
+from app.ukdates import UKDateField
 
 LABELS = {
     "home": _l("Home"),
@@ -102,7 +103,7 @@ NO_DELETE = CareModelView.exclude_route_methods | {"delete"}
 
 
 def _date_field(label):
-    return DateField(label, widget=DatePickerWidget(), validators=[Optional()], format="%Y-%m-%d")
+    return UKDateField(label, validators=[Optional()])
 
 
 class VoidableView:

@@ -88,7 +88,7 @@ def test_auditor_reads_the_trail_newest_first_in_the_browser_and_the_api(fab_app
 
     page = client.get("/auditeventview/list/")
     assert page.status_code == 200
-    assert "sign_in" in page.get_data(as_text=True)
+    assert "Signed in" in page.get_data(as_text=True)  # the action in words, not its code
 
     listing = client.get("/api/v1/audit-events/")
     assert listing.status_code == 200

@@ -1,0 +1,217 @@
+"""Dates and times the British way on every page: typed as day/month/year, shown as 24/08/1925 and
+14:05 (UK local time), with a date picker in that order and weeks from Monday.
+
+A typed date is read in day/month/year order (24/08/1925, 24-08-1925, 24.08.1925) or as ISO
+(1925-08-24, what the browser's own date inputs send); anything else, a two-digit year included, is
+refused with the field named and the text kept, never turned into another date. The REST API keeps
+ISO 8601. `install()` makes Flask-AppBuilder's generated forms use these fields for every Date and
+DateTime column; `readable()` is the list and show pages' formatter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from wtforms import Field
+from wtforms.widgets import html_params
+
+LONDON = ZoneInfo("Europe/London")
+DATE_FORMAT = "%d/%m/%Y"
+DATETIME_FORMAT = "%d/%m/%Y %H:%M"
+
+_DMY = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})\s*$")
+_ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
+_TIME = re.compile(r"^\s*(\d{1,2})[:.](\d{2})(?::(\d{2}))?\s*$")
+
+
+def parse_uk_date(text) -> dt.date | None:
+    """24/08/1925 (or with - or .) or 1925-08-24; None for anything else, impossible dates included."""
+    if not isinstance(text, str) or len(text) > 40:
+        return None
+    match = _DMY.match(text)
+    if match:
+        day, month, year = (int(part) for part in match.groups())
+    else:
+        match = _ISO.match(text)
+        if not match:
+            return None
+        year, month, day = (int(part) for part in match.groups())
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_uk_datetime(text, zone: dt.tzinfo = LONDON) -> dt.datetime | None:
+    """"24/08/1925 14:05" (UK local time) or ISO 8601 ("1925-08-24T14:05", with or without an
+    offset) to an aware UTC datetime; a date alone is midnight. None when it cannot be read."""
+    if not isinstance(text, str) or len(text) > 60 or not text.strip():
+        return None
+    value = text.strip()
+    parts = value.split(None, 1)
+    day = parse_uk_date(parts[0]) if "T" not in value else None
+    if day is None:
+        try:
+            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=zone)
+        return parsed.astimezone(dt.UTC)
+    hour = minute = second = 0
+    if len(parts) > 1:
+        match = _TIME.match(parts[1])
+        if not match:
+            return None
+        hour, minute = int(match.group(1)), int(match.group(2))
+        second = int(match.group(3) or 0)
+        if hour > 23 or minute > 59 or second > 59:
+            return None
+    return dt.datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=zone).astimezone(dt.UTC)
+
+
+def format_date(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return format_datetime(value)
+    return value.strftime(DATE_FORMAT)
+
+
+def format_datetime(value) -> str:
+    """UK local time. A naive value is taken as UTC (how the database gives it back on SQLite)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(LONDON).strftime(DATETIME_FORMAT)
+
+
+def now_local_input() -> str:
+    """Now in UK local time, as a browser's date-and-time input takes it (times that are usually now)."""
+    return dt.datetime.now(LONDON).strftime("%Y-%m-%dT%H:%M")
+
+
+def readable(value):
+    """What a list or show page prints for a value: blank for none, Yes/No, UK dates and times."""
+    if value is None:
+        return ""
+    if value is True:
+        return str(_l("Yes"))
+    if value is False:
+        return str(_l("No"))
+    if isinstance(value, dt.datetime):
+        return format_datetime(value)
+    if isinstance(value, dt.date):
+        return format_date(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+# -- form fields and widgets -------------------------------------------------------------------
+
+
+class UKDatePickerWidget:
+    """A text box with the date picker in day/month/year order, weeks from Monday."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        kwargs.setdefault("name", field.name)
+        kwargs.setdefault("placeholder", "dd/mm/yyyy")
+        kwargs.setdefault("autocomplete", "off")
+        kwargs.setdefault("inputmode", "numeric")
+        return Markup(
+            '<div class="input-group date wcn-date" data-provide="datepicker" data-date-format="dd/mm/yyyy" '
+            'data-date-week-start="1" data-date-autoclose="true" data-date-force-parse="false">'
+            '<span class="input-group-addon"><i class="fa fa-calendar cursor-hand"></i></span>'
+            f'<input class="form-control" {html_params(type="text", value=field._value(), **kwargs)} />'
+            "</div>"
+        )
+
+
+class UKDateTimeWidget:
+    """A text box for day/month/year and a 24-hour time."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        kwargs.setdefault("name", field.name)
+        kwargs.setdefault("placeholder", "dd/mm/yyyy hh:mm")
+        kwargs.setdefault("autocomplete", "off")
+        return Markup(
+            '<div class="input-group wcn-datetime"><span class="input-group-addon"><i class="fa fa-clock-o"></i></span>'
+            f'<input class="form-control" {html_params(type="text", value=field._value(), **kwargs)} />'
+            "</div>"
+        )
+
+
+class UKDateField(Field):
+    """A date typed the British way; an unreadable one is refused and kept as typed."""
+
+    widget = UKDatePickerWidget()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.pop("format", None)
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return format_date(self.data) if self.data else ""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        text = " ".join(valuelist).strip()
+        if not text:
+            self.data = None
+            return
+        self.data = parse_uk_date(text)
+        if self.data is None:
+            raise ValueError(str(_l("Enter the date as day/month/year, for example 24/08/1925.")))
+
+
+class UKDateTimeField(Field):
+    """A date and time typed the British way, in UK local time; stored in UTC."""
+
+    widget = UKDateTimeWidget()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.pop("format", None)
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return format_datetime(self.data) if self.data else ""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        text = " ".join(valuelist).strip()
+        if not text:
+            self.data = None
+            return
+        self.data = parse_uk_datetime(text)
+        if self.data is None:
+            raise ValueError(str(_l("Enter the date and time as day/month/year and hours:minutes, "
+                                    "for example 24/08/1925 14:05.")))
+
+
+def install() -> None:
+    """Flask-AppBuilder's form converter makes these fields for every Date and DateTime column."""
+    from flask_appbuilder.forms import FieldConverter
+
+    table = []
+    for check, field, widget in FieldConverter.conversion_table:
+        if check == "is_date":
+            field, widget = UKDateField, UKDatePickerWidget
+        elif check == "is_datetime":
+            field, widget = UKDateTimeField, UKDateTimeWidget
+        table.append((check, field, widget))
+    FieldConverter.conversion_table = tuple(table)
