@@ -172,10 +172,14 @@ def invoice_story(doc: dict) -> list:
                                          if doc.get("credits_invoice_number") else ".")), STYLES["body"]))
     else:
         terms = doc.get("payment_terms_days")
+        quoting = [f"invoice {doc['number']}"] if doc.get("number") else []
+        if payer.get("reference"):
+            quoting.append(f"your reference {payer['reference']}")
         closing.append(Paragraph(text(
             (f"Payment terms: {terms} days. " if terms is not None else "")
-            + f"Please pay {money(doc.get('total'))} by {day(doc.get('due_on'))}, quoting {doc.get('number') or ''}"
-            + (f" and your reference {payer['reference']}" if payer.get("reference") else "") + "."), STYLES["body"]))
+            + f"Please pay {money(doc.get('total'))}"
+            + (f" by {day(doc['due_on'])}" if doc.get("due_on") else "")
+            + (f", quoting {' and '.join(quoting)}" if quoting else "") + "."), STYLES["body"]))
     story.append(KeepTogether(closing))
     return story
 

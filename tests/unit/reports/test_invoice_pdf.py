@@ -53,7 +53,7 @@ def test_invoice_prints_home_payer_lines_total_terms_and_vat_exemption():
         "Care fees 15 Apr 2026 – 30 Apr 2026 15 Apr 2026 30 Apr 2026 16 £1,099.99 £2,514.26",
         "Hairdressing on 20 Apr 2026 (1 × £18.00) 20 Apr 2026 20 Apr 2026 £18.00",
         "VAT £0.00", "Total due £2,532.26",
-        "Please pay £2,532.26 by 31 May 2026, quoting TG-000123 and your reference RES-77.",
+        "Please pay £2,532.26 by 31 May 2026, quoting invoice TG-000123 and your reference RES-77.",
         "Printed 01 May 2026 10:15 by Siôn Ŷr (finance)", "Page 1 of 1",
     ):
         assert expected in page, expected
@@ -83,6 +83,12 @@ def test_credit_note_names_the_invoice_it_credits_and_has_no_due_date():
                      "VAT Act 1994, Schedule 9, Group 7"):
         assert expected in page, expected
     assert "Due date" not in page and "Please pay" not in page
+
+
+def test_a_draft_without_number_or_due_date_still_reads_well():
+    [page] = read(render_invoice_pdf(invoice(number=None, due_on=None, payer={"name": "Siân Ŵyn"})))
+    assert "Invoice (draft)" in page and "Invoice number (draft: not yet issued)" in page
+    assert "Please pay £2,532.26." in page and "Due date" not in page
 
 
 def test_a_60_line_authority_invoice_spans_pages_with_headings_repeated():
