@@ -212,14 +212,14 @@ def _register_views(appbuilder: AppBuilder) -> None:
 
 def _register_apis(app: Flask, appbuilder: AppBuilder, csrf) -> None:
     from app.homes import api as homes_api
+    from app.billing.menu import register_views as register_billing_views
+
+    register_billing_views(appbuilder)
 
     for api in (
         homes_api.OrganisationApi,
         homes_api.CareHomeApi,
         homes_api.UnitApi,
-    from app.billing.menu import register_views as register_billing_views
-
-    register_billing_views(appbuilder)
         homes_api.RoomApi,
         homes_api.BedApi,
         homes_api.BedServicePeriodApi,
@@ -234,8 +234,11 @@ def _register_apis(app: Flask, appbuilder: AppBuilder, csrf) -> None:
     from app.careplans.menu import register_apis as register_care_plan_apis
 
     register_care_plan_apis(appbuilder)
-    # REST calls authenticate with a JWT bearer token or the session; the session path is
-    # protected by SameSite=Lax cookies and JSON-only bodies, so the CSRF token is not required.
+    from app.billing.menu import register_apis as register_billing_apis
+
+    register_billing_apis(appbuilder)
+    # REST calls authenticate with a JWT bearer token or the session. Flask-WTF's form check is off
+    # here; app.guards requires the CSRF token (X-CSRFToken header) on a change made with the session.
     for blueprint in app.blueprints.values():
         if (blueprint.url_prefix or "").startswith("/api/"):
             csrf.exempt(blueprint)
@@ -246,9 +249,6 @@ def _register_cli(app: Flask) -> None:
     from app.cli import demo_cli, setup_command
     from app.crypto import keys_cli
     from app.jobs import jobs_cli, worker_command
-    from app.billing.menu import register_apis as register_billing_apis
-
-    register_billing_apis(appbuilder)
     from forms.cli import forms_cli
 
     app.cli.add_command(audit_cli)
@@ -258,3 +258,6 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(setup_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(jobs_cli)
+    from app.billing.cli import billing_cli
+
+    app.cli.add_command(billing_cli)

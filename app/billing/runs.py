@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, inspect, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from app.billing.models import (
@@ -266,7 +267,8 @@ def run_invoices(home_id: int, month: str, by_user=None, progress=None) -> Invoi
             groups[(payer.cycle, payer.timing)].add(payer.id)
         stay_lines = 0
         reasons = []
-        for (cycle, timing), payer_ids in groups.items():
+        for (cycle, timing), payer_ids in sorted(groups.items(), key=lambda item: (item[0][0].value,
+                                                                                    item[0][1].value)):
             for start, end in billed_periods(cycle, timing, month_start, month_end):
                 if agreement.ends_on is not None and agreement.ends_on < start:
                     reasons.append(_l("The agreement ended on %(on)s, before the period.",
@@ -339,10 +341,8 @@ def _add_line(invoice: Invoice, stay: Stay, line, data: HomeData) -> InvoiceLine
                 row.extra_id = extra.id
                 break
     invoice.lines.append(row)
-    line_copy = row
-    line_copy.billed_payer_id = payer.id
-    if line_type != LineType.extra:
-        data.lines[stay.id].append(line_copy)
+    # Lines made by this run are not fed to the calculation of other payers in the same run: each
+    # payer's lines depend only on what was invoiced before the run.
     return row
 
 
@@ -372,23 +372,36 @@ def approve_invoice(invoice_id: int, by_user=None) -> Invoice:
     return invoice
 
 
-def next_number(home_id: int) -> tuple[int, str]:
-    """Take the home's next invoice number: the counter row is locked until the transaction ends, so
-    numbers are handed out one after another with no gap and no repeat."""
-    counter = db.session.scalar(select(InvoiceCounter).where(InvoiceCounter.care_home_id == home_id)
-                                .with_for_update())
+def lock_counter(home_id: int) -> InvoiceCounter:
+    """The home's invoice counter, locked (SELECT … FOR UPDATE) until the transaction ends. Issuing
+    takes it first, so issuers of one home queue here and each sees the others' work when it gets it."""
+    query = select(InvoiceCounter).where(InvoiceCounter.care_home_id == home_id).with_for_update()
+    counter = db.session.scalar(query.execution_options(populate_existing=True))
     if counter is None:
         try:
             with db.session.begin_nested():
                 db.session.add(InvoiceCounter(care_home_id=home_id, prefix=f"H{home_id}-", next_number=1))
-        except Exception:  # noqa: BLE001 — created at the same moment by another run; lock theirs
+        except IntegrityError:  # created at the same moment by another issuer: queue behind theirs
             pass
-        counter = db.session.scalar(select(InvoiceCounter).where(InvoiceCounter.care_home_id == home_id)
-                                    .with_for_update())
+        counter = db.session.scalar(query.execution_options(populate_existing=True))
+    return counter
+
+
+def next_number(home_id: int) -> tuple[int, str]:
+    """Take the home's next invoice number: no gap and no repeat, even with several issuers at once."""
+    counter = lock_counter(home_id)
     sequence = counter.next_number
     counter.next_number = sequence + 1
     db.session.flush()
     return sequence, f"{counter.prefix}{sequence:06d}"
+
+
+def _fresh(invoice_id: int) -> Invoice:
+    invoice = db.session.scalar(select(Invoice).where(Invoice.id == invoice_id).with_for_update()
+                                .execution_options(populate_existing=True))
+    if invoice is None:
+        raise DomainError({"invoice_id": [str(_l("That invoice does not exist or is not in your homes."))]})
+    return invoice
 
 
 def issue_invoice(invoice_id: int, by_user=None, on=None) -> Invoice:
@@ -397,6 +410,8 @@ def issue_invoice(invoice_id: int, by_user=None, on=None) -> Invoice:
     issued_on = a_date(on, "issued_on", errors, required=False) or today_in_london()
     errors.raise_if_any()
     invoice = get(Invoice, invoice_id, "invoice")
+    lock_counter(invoice.home_id)
+    invoice = _fresh(invoice.id)  # as it is now that the home's issuing is ours
     if invoice.status != InvoiceStatus.approved:
         raise _status_error(invoice, "approved")
     _issue(invoice, issued_on, by_user)
@@ -404,22 +419,27 @@ def issue_invoice(invoice_id: int, by_user=None, on=None) -> Invoice:
 
 
 def _issue(invoice: Invoice, issued_on: dt.date, by_user) -> None:
-    invoice.sequence, invoice.number = next_number(invoice.home_id)
-    invoice.status = InvoiceStatus.issued
-    invoice.issued_on = issued_on
-    invoice.due_on = issued_on + dt.timedelta(days=int(invoice.payer.payment_terms_days or 0))
-    invoice.issued_at = dt.datetime.now(dt.UTC)
-    invoice.issued_by_id = getattr(by_user, "id", None)
+    terms = int(invoice.payer.payment_terms_days or 0)
+    sequence, number = next_number(invoice.home_id)
+    with db.session.no_autoflush:  # every change of the issue lands in one flush
+        invoice.sequence, invoice.number = sequence, number
+        invoice.status = InvoiceStatus.issued
+        invoice.issued_on = issued_on
+        invoice.due_on = issued_on + dt.timedelta(days=terms)
+        invoice.issued_at = dt.datetime.now(dt.UTC)
+        invoice.issued_by_id = getattr(by_user, "id", None)
     db.session.flush()
 
 
 def issue_approved(home_id: int, run_id: int | None = None, by_user=None, on=None) -> list[Invoice]:
     """Issue every approved invoice of a home (or of one run), in payer order."""
+    lock_counter(home_id)
     query = select(Invoice).join(Payer, Payer.id == Invoice.payer_id).where(
         Invoice.home_id == home_id, Invoice.status == InvoiceStatus.approved)
     if run_id is not None:
         query = query.where(Invoice.run_id == run_id)
-    invoices = list(db.session.scalars(query.order_by(Payer.name, Invoice.id)))
+    invoices = list(db.session.scalars(query.order_by(Payer.name, Invoice.id)
+                                       .execution_options(populate_existing=True)))
     for invoice in invoices:
         issue_invoice(invoice.id, by_user, on)
     return invoices
