@@ -3,7 +3,8 @@
 - Xero sales invoices (`xero_sales_invoices_csv`) and credit notes (`xero_credit_notes_csv`): a header row with
   the columns of Xero's import template, then one row per line; the rows of one document share its number.
   Xero takes at most 500 invoices per file: these functions refuse more with an `ExportError` saying so, and
-  `xero_files()` splits a longer list into several files, each with its header and whole invoices only.
+  `xero_files()` splits a longer list into several files, each with its header and whole invoices only;
+  `xero_download()` gives one CSV, or a ZIP of several when there are more than 500.
 - Sage 50 audit-trail transactions (`sage_audit_trail_csv`): no header, one row per transaction, in the
   order Sage reads the columns. Types: SI sales invoice, SC sales credit, SA payment on account, SP refund.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from decimal import Decimal, InvalidOperation
 
 XERO_MAX_INVOICES = 500
@@ -182,6 +184,21 @@ def xero_files(documents: list[dict], credit_notes: bool = False) -> list[str]:
     """Several Xero files of at most 500 whole documents each, each with its header; [] for none."""
     render = xero_credit_notes_csv if credit_notes else xero_sales_invoices_csv
     return [render(documents[i:i + XERO_MAX_INVOICES]) for i in range(0, len(documents), XERO_MAX_INVOICES)]
+
+
+def xero_download(documents: list[dict], stem: str, credit_notes: bool = False) -> tuple[str, str, bytes]:
+    """What to send for a download: (file name, media type, body). One CSV when it holds at most 500
+    documents; otherwise a ZIP of CSV files of 500 each (`stem-1.csv`, `stem-2.csv`, …), none left out.
+    The files are UTF-8 (what Xero reads), without a byte-order mark."""
+    files = xero_files(documents, credit_notes) or [(xero_credit_notes_csv if credit_notes
+                                                     else xero_sales_invoices_csv)([])]
+    if len(files) == 1:
+        return f"{stem}.csv", "text/csv", files[0].encode("utf-8")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for number, text in enumerate(files, start=1):
+            archive.writestr(f"{stem}-{number}.csv", text.encode("utf-8"))
+    return f"{stem}.zip", "application/zip", buffer.getvalue()
 
 
 def sage_audit_trail_csv(transactions: list[dict]) -> str:

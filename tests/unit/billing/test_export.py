@@ -170,3 +170,22 @@ def test_sage_refuses_what_it_cannot_import(change, where):
     with pytest.raises(ExportError) as caught:
         sage_audit_trail_csv([item])
     assert caught.value.where == where
+
+
+def test_a_download_of_more_than_500_invoices_is_a_zip_of_whole_files():
+    import zipfile
+
+    from app.billing.export import xero_download
+
+    one = invoice(lines=invoice()["lines"][:1])
+    name, media, body = xero_download([one], "xero-2026-04")
+    assert (name, media) == ("xero-2026-04.csv", "text/csv")
+    assert body.startswith(b"ContactName,") and "Gwenllian Ŵyn" in body.decode("utf-8")
+    many = [{**one, "number": f"TG-{n:06d}"} for n in range(1, 1202)]
+    name, media, body = xero_download(many, "xero-2026-04")
+    assert (name, media) == ("xero-2026-04.zip", "application/zip")
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        assert archive.namelist() == ["xero-2026-04-1.csv", "xero-2026-04-2.csv", "xero-2026-04-3.csv"]
+        numbers = [row[XERO_COLUMNS.index("InvoiceNumber")]
+                   for member in archive.namelist() for row in rows(archive.read(member).decode("utf-8"))[1:]]
+    assert numbers == [f"TG-{n:06d}" for n in range(1, 1202)]  # every invoice, once, in order
