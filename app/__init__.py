@@ -208,6 +208,9 @@ def _register_views(appbuilder: AppBuilder) -> None:
     from app.formbuilder.views import register as register_formbuilder
 
     register_formbuilder(appbuilder)
+    from app.roles.views import register_views as register_role_views
+
+    register_role_views(appbuilder)
 
 
 def _register_apis(app: Flask, appbuilder: AppBuilder, csrf) -> None:

@@ -46,6 +46,7 @@ RESOURCES = {
     "Payments": "Billing",
     "Aged debt": "Billing",
     "Billing settings": "Billing",
+    "Roles": "People and roles",
 }
 
 # Every billing resource, read-only (for roles that see the whole of a home's billing).
@@ -166,8 +167,13 @@ def role_permissions(role: str) -> set[tuple[str, str]]:
     """(permission, view or menu) pairs the matrix gives a role."""
     if role not in MATRIX:
         return set()
+    return grid_permissions(MATRIX[role])
+
+
+def grid_permissions(grid: dict[str, str]) -> set[tuple[str, str]]:
+    """(permission, view or menu) pairs of a row of the matrix: {resource: "rwd" letters}."""
     wanted: set[tuple[str, str]] = set(EVERYONE)
-    for resource, letters in MATRIX[role].items():
+    for resource, letters in grid.items():
         for letter in letters:
             wanted.add((LETTERS[letter], resource))
         if "r" in letters:

@@ -1,0 +1,1 @@
+"""Roles in plain words (app/roles/services.py) and their pages."""
