@@ -42,3 +42,9 @@ class NotFoundError(DomainError):
 
     def __init__(self, what: str = "record"):
         super().__init__(str(_l("That %(what)s does not exist or is not in your homes.", what=what)))
+
+
+class ConflictError(DomainError):
+    """Someone else changed the same thing a moment ago (e.g. took the bed): look again and choose."""
+
+    status_code = 409

@@ -7,7 +7,7 @@ import enum
 from flask_appbuilder import Model
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import mapped_column, relationship
 
 from app import labels
@@ -23,6 +23,12 @@ def str_enum(enum_cls, name):
         length=32,
         validate_strings=True,
     )
+
+
+def partial_unique(name: str, column: str, where: str) -> Index:
+    """A unique index over the rows matching `where` only, on PostgreSQL and SQLite alike: the
+    database itself refuses a second open row, whatever raced to write it."""
+    return Index(name, column, unique=True, postgresql_where=text(where), sqlite_where=text(where))
 
 
 class ServiceType(enum.StrEnum):
@@ -159,9 +165,11 @@ class Bed(HomeOwnedMixin, Model):
 
 class BedServicePeriod(HomeOwnedMixin, Model):
     """A time a bed was out of service: opened when its status becomes out of service, closed
-    (`to_at`) when it comes back. Occupancy leaves these nights out of the beds available."""
+    (`to_at`) when it comes back. Occupancy leaves these nights out of the beds available.
+    A bed has at most one open period."""
 
     __tablename__ = "bed_service_period"
+    __table_args__ = (partial_unique("uq_bed_service_period_open_bed", "bed_id", "to_at IS NULL"),)
 
     id = mapped_column(Integer, primary_key=True)
     bed_id = mapped_column(ForeignKey("bed.id", ondelete="RESTRICT"), nullable=False, index=True)

@@ -8,7 +8,7 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.exceptions import DomainError
+from app.exceptions import ConflictError, DomainError
 from app.extensions import db
 from app.homes.models import Bed, BedStatus
 from app.residents.models import (
@@ -21,7 +21,7 @@ from app.residents.models import (
     utcnow,
 )
 from app.residents.services import check_resident, get_or_404, today_in_london
-from app.residents.stays import admit_resident
+from app.residents.stays import admit_resident, lock_row
 
 OPEN_STAGES = (EnquiryStage.enquiry, EnquiryStage.assessment, EnquiryStage.offer)
 
@@ -126,6 +126,10 @@ def admit_from_enquiry(enquiry_id, admitted_at, stay_type=StayType.permanent, be
     if enquiry.stage != EnquiryStage.offer:
         raise DomainError({"stage": [str(_l("Offer a place before admitting."))]})
     bed_id = bed_id if bed_id is not None else enquiry.offered_bed_id
+    # Two people admitting from one enquiry: the second waits here, then finds it admitted. The
+    # bed's lock is taken too before anything is written (the audit trail's lock comes with the
+    # first write, and must come after every row lock, or two admissions could wait on each other).
+    _lock_for_admission(enquiry, resident_id, bed_id)
     if resident_id is not None:
         resident = get_or_404(Resident, resident_id, str(_l("resident")))
         if resident.home_id != enquiry.home_id:
@@ -144,6 +148,21 @@ def admit_from_enquiry(enquiry_id, admitted_at, stay_type=StayType.permanent, be
     enquiry.on_waiting_list = False
     db.session.flush()
     return stay
+
+
+def _lock_for_admission(enquiry: Enquiry, resident_id, bed_id) -> None:
+    lock_row(Enquiry, enquiry.id)
+    db.session.expire(enquiry)
+    if enquiry.stage != EnquiryStage.offer:
+        admitted = enquiry.resident.full_name if enquiry.resident is not None else None
+        raise ConflictError({"stage": [
+            str(_l("%(name)s was admitted from this enquiry a moment ago.", name=admitted)) if admitted else
+            str(_l("This enquiry was changed a moment ago (%(stage)s).", stage=enquiry.stage.value))
+        ]})
+    if isinstance(resident_id, int) and not isinstance(resident_id, bool):
+        lock_row(Resident, resident_id)
+    if isinstance(bed_id, int) and not isinstance(bed_id, bool):
+        lock_row(Bed, bed_id)
 
 
 def board() -> dict:

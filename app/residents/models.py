@@ -17,7 +17,7 @@ from sqlalchemy.orm import declared_attr, mapped_column, relationship
 
 from app import labels
 from app.crypto import EncryptedDate, EncryptedText, blind_index_column
-from app.homes.models import str_enum
+from app.homes.models import partial_unique, str_enum
 from app.tenancy import HomeOwnedMixin
 
 
@@ -285,10 +285,22 @@ class Enquiry(HomeOwnedMixin, Model):
         return f"{self.first_name or ''} {self.last_name or ''}".strip()
 
 
+# Not ended (current or on hospital leave): the stay holds its resident and its bed.
+STAY_OPEN = "status <> 'ended'"
+
+
 class Stay(HomeOwnedMixin, Model):
-    """One period of living in the home: admitted_at to discharged_at (or still current)."""
+    """One period of living in the home: admitted_at to discharged_at (or still current).
+
+    The database holds the rules two requests could race: a resident has at most one stay that
+    has not ended, a bed is held by at most one, and an enquiry becomes at most one stay."""
 
     __tablename__ = "stay"
+    __table_args__ = (
+        partial_unique("uq_stay_open_resident", "resident_id", STAY_OPEN),
+        partial_unique("uq_stay_open_bed", "bed_id", STAY_OPEN),
+        partial_unique("uq_stay_enquiry", "enquiry_id", "enquiry_id IS NOT NULL"),
+    )
 
     id = mapped_column(Integer, primary_key=True)
     resident_id = mapped_column(ForeignKey("resident.id", ondelete="RESTRICT"), nullable=False, index=True)
@@ -311,9 +323,11 @@ class Stay(HomeOwnedMixin, Model):
 
 
 class StayBed(HomeOwnedMixin, Model):
-    """Which bed a stay held, from when to when: the basis of bed moves and occupancy by unit."""
+    """Which bed a stay held, from when to when: the basis of bed moves and occupancy by unit.
+    A bed has at most one open period (no `to_at`): the database refuses a second."""
 
     __tablename__ = "stay_bed"
+    __table_args__ = (partial_unique("uq_stay_bed_open_bed", "bed_id", "to_at IS NULL"),)
 
     id = mapped_column(Integer, primary_key=True)
     stay_id = mapped_column(ForeignKey("stay.id", ondelete="RESTRICT"), nullable=False, index=True)

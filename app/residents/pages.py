@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -48,17 +48,46 @@ def _resident_or_404(pk: int) -> Resident:
     return resident
 
 
-def _run(action, success: str) -> bool:
-    """Run a service, commit once, and tell the user; on a refusal nothing is saved."""
+def _attempt(action, success: str) -> DomainError | None:
+    """Run a service, commit once, and tell the user; on a refusal nothing is saved and the
+    refusal is returned (e.g. the bed was taken a moment ago by someone else)."""
     try:
         action()
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
         flash_domain_error(error)
-        return False
+        return error
     flash(success, "success")
-    return True
+    return None
+
+
+def _run(action, success: str) -> bool:
+    return _attempt(action, success) is None
+
+
+def _kept() -> dict:
+    """What the user typed into a refused form, to put back into it."""
+    return {k: v for k, v in request.form.items() if k != "csrf_token" and isinstance(v, str) and len(v) <= 200}
+
+
+def profile_context(resident: Resident, kept: dict | None = None) -> dict:
+    sm = current_app.appbuilder.sm
+    return dict(
+        resident=resident,
+        stay=resident.current_stay,
+        warnings=services.legal_warnings(resident),
+        contacts=[c for c in resident.contacts if c.voided_at is None],
+        legal=[r for r in resident.legal_records if r.voided_at is None],
+        stays=sorted(resident.stays, key=lambda s: s.admitted_at, reverse=True),
+        beds=free_beds(resident.home_id),
+        can_change_stays=sm.has_access("can_write", "Stays"),
+        can_edit=sm.has_access("can_write", "Residents"),
+        stay_types=list(StayType),
+        destinations=[d for d in DischargeDestination if d != DischargeDestination.death],
+        kept=kept or {},
+        title=resident.full_name,
+    )
 
 
 class ResidentProfileView(BaseView):
@@ -72,23 +101,7 @@ class ResidentProfileView(BaseView):
     @expose("/<int:pk>/")
     @has_access
     def profile(self, pk):
-        resident = _resident_or_404(pk)
-        sm = self.appbuilder.sm
-        return self.render_template(
-            "residents/profile.html",
-            resident=resident,
-            stay=resident.current_stay,
-            warnings=services.legal_warnings(resident),
-            contacts=[c for c in resident.contacts if c.voided_at is None],
-            legal=[r for r in resident.legal_records if r.voided_at is None],
-            stays=sorted(resident.stays, key=lambda s: s.admitted_at, reverse=True),
-            beds=free_beds(resident.home_id),
-            can_change_stays=sm.has_access("can_write", "Stays"),
-            can_edit=sm.has_access("can_write", "Residents"),
-            stay_types=list(StayType),
-            destinations=[d for d in DischargeDestination if d != DischargeDestination.death],
-            title=resident.full_name,
-        )
+        return self.render_template("residents/profile.html", **profile_context(_resident_or_404(pk)))
 
     @expose("/search")
     @has_access
@@ -111,6 +124,13 @@ class StayActionsView(BaseView):
     def _back(self, resident_id):
         return redirect(url_for("ResidentProfileView.profile", pk=resident_id))
 
+    def _again(self, resident_id, error: DomainError):
+        """A refused admission or move: the profile again, with the form as the user filled it
+        (the bed list is read afresh, so a bed taken meanwhile is no longer offered)."""
+        page = self.render_template(
+            "residents/profile.html", **profile_context(_resident_or_404(resident_id), _kept()))
+        return page, error.status_code
+
     def _stay_of(self, resident_id):
         stay = _resident_or_404(resident_id).current_stay
         if stay is None:
@@ -125,8 +145,8 @@ class StayActionsView(BaseView):
         def act():
             v = form_values({"bed": ("id", True), "admitted_at": ("datetime", True), "stay_type": ("text", True)})
             stays.admit_resident(pk, v["bed"], v["admitted_at"], v["stay_type"], acting_user())
-        _run(act, str(_l("Admitted.")))
-        return self._back(pk)
+        error = _attempt(act, str(_l("Admitted.")))
+        return self._back(pk) if error is None else self._again(pk, error)
 
     @expose("/<int:pk>/move", methods=["POST"])
     @has_access
@@ -136,7 +156,9 @@ class StayActionsView(BaseView):
             def act():
                 v = form_values({"bed": ("id", True), "moved_at": ("datetime", True)})
                 stays.move_bed(stay.id, v["bed"], v["moved_at"], acting_user())
-            _run(act, str(_l("Moved to the new bed.")))
+            error = _attempt(act, str(_l("Moved to the new bed.")))
+            if error is not None:
+                return self._again(pk, error)
         return self._back(pk)
 
     @expose("/<int:pk>/leave", methods=["POST"])
@@ -206,12 +228,15 @@ class EnquiryBoardView(BaseView):
     @expose("/<int:pk>/")
     @has_access
     def progress(self, pk):
+        return self._progress_page(pk)
+
+    def _progress_page(self, pk, kept: dict | None = None):
         enquiry = _get_or_404(Enquiry, pk)
         return self.render_template(
             "residents/enquiry_progress.html", enquiry=enquiry, beds=free_beds(enquiry.home_id),
             is_open=enquiry.stage in enquiries.OPEN_STAGES, stages=EnquiryStage, stay_types=list(StayType),
             priorities=list(WaitingPriority), can_write=self.appbuilder.sm.has_access("can_write", "Enquiries"),
-            today=services.today_in_london(), title=_l("Enquiry"),
+            today=services.today_in_london(), kept=kept or {}, title=_l("Enquiry"),
         )
 
     @expose("/<int:pk>/<string:name>", methods=["POST"])
@@ -247,8 +272,11 @@ class EnquiryBoardView(BaseView):
         steps = {"assessment": assessment, "offer": offer, "close": close, "waiting": waiting, "admit": admit}
         if name not in steps:
             abort(404)
-        if _run(steps[name], str(_l("Saved."))) and admitted:
+        error = _attempt(steps[name], str(_l("Saved.")))
+        if error is None and admitted:
             return redirect(url_for("ResidentProfileView.profile", pk=admitted["resident_id"]))
+        if error is not None and name == "admit":
+            return self._progress_page(pk, _kept()), error.status_code
         return redirect(url_for(".progress", pk=pk))
 
 
