@@ -205,6 +205,9 @@ def _register_views(appbuilder: AppBuilder) -> None:
     from app.careplans.menu import register_views as register_care_plan_views
 
     register_care_plan_views(appbuilder)
+    from app.billing.menu import register_views as register_billing_views
+
+    register_billing_views(appbuilder)
     from app.formbuilder.views import register as register_formbuilder
 
     register_formbuilder(appbuilder)
@@ -215,9 +218,6 @@ def _register_views(appbuilder: AppBuilder) -> None:
 
 def _register_apis(app: Flask, appbuilder: AppBuilder, csrf) -> None:
     from app.homes import api as homes_api
-    from app.billing.menu import register_views as register_billing_views
-
-    register_billing_views(appbuilder)
 
     for api in (
         homes_api.OrganisationApi,
