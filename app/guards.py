@@ -7,6 +7,9 @@ none. These checks run before any view and answer 404 instead.
 
 from __future__ import annotations
 
+import re
+from urllib.parse import unquote
+
 from flask import Flask, abort, request
 from sqlalchemy import Integer
 
@@ -19,6 +22,26 @@ def valid_int_id(value) -> bool:
     except ValueError:
         return False
     return 0 < number <= MAX_ID
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """`target` if it is a path on this site, else `fallback`: the one check for every `next`.
+
+    Browsers drop tabs and newlines inside a URL, strip control characters and spaces around it
+    and read a backslash as a slash, so `/<tab>/evil.example/` or `/\\evil.example/` lead to another
+    site although they start with one slash. Only a plain path is followed: it starts with one
+    slash, and holds no backslash, whitespace or control character anywhere.
+    """
+    if not target or len(target) > 2000:
+        return fallback
+    if not target.startswith("/") or target.startswith("//"):
+        return fallback
+    path = unquote(re.split(r"[?#]", target, maxsplit=1)[0])  # and its path, percent-decoded
+    for text in (target, path):
+        if text.startswith("//") or "\\" in text or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127
+                                                        for ch in text):
+            return fallback
+    return target
 
 
 def init_app(app: Flask) -> None:

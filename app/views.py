@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.guards import safe_next
 from app.homes.models import Bed, BedStatus, CareHome, Room, Unit
 from app.tenancy import acting_user, switch_home
 
@@ -69,7 +70,4 @@ class HomeSwitchView(BaseView):
             abort(404)
         flash(str(_l("Now showing the home you chose.")) if chosen not in ("", "all")
               else str(_l("Now showing all your homes.")), "info")
-        target = request.form.get("next") or url_for("HomePageView.index")
-        if not target.startswith("/") or target.startswith("//"):
-            target = url_for("HomePageView.index")
-        return redirect(target)
+        return redirect(safe_next(request.form.get("next"), url_for("HomePageView.index")))

@@ -24,6 +24,7 @@ from app.documents.jobs import (
 )
 from app.extensions import db
 from app.forms_store import get_store
+from app.guards import safe_next
 from app.jobs import Job, JobError, JobStatus
 from app.notifications.services import in_homes_of
 from app.tenancy import acting_user, allowed_home_ids, current_scope
@@ -232,10 +233,7 @@ class DocumentsView(BaseView):
             return redirect(url_for("DocumentsView.list"))
         db.session.commit()
         flash(str(_l("Your document is being prepared; it will appear below.")), "info")
-        target = request.form.get("next") or url_for("DocumentsView.list")
-        if not target.startswith("/") or target.startswith("//"):
-            target = url_for("DocumentsView.list")
-        return redirect(target)
+        return redirect(safe_next(request.form.get("next"), url_for("DocumentsView.list")))
 
 
 def register(appbuilder) -> None:

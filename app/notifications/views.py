@@ -7,7 +7,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.guards import valid_int_id
+from app.guards import safe_next, valid_int_id
 from app.notifications import services
 from app.tenancy import acting_user
 
@@ -39,10 +39,7 @@ class NotificationsView(BaseView):
         user = acting_user()
         services.mark_read(user.id, notification_id)
         db.session.commit()
-        target = request.form.get("next") or ""
-        if not target.startswith("/") or target.startswith("//"):
-            target = url_for("NotificationsView.list")
-        return redirect(target)
+        return redirect(safe_next(request.form.get("next"), url_for("NotificationsView.list")))
 
     @expose("/read-all", methods=["POST"])
     @has_access
