@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-from flask import Flask, abort, request
+from flask import Flask, abort, jsonify, request
+from flask_babel import gettext as _
 from sqlalchemy import Integer
 
 MAX_ID = 2**31 - 1
@@ -44,6 +45,39 @@ def safe_next(target: str | None, fallback: str) -> str:
     return target
 
 
+def api_write_needs_csrf_token() -> str | None:
+    """A change through the REST API authenticated by the browser's session cookie must carry the
+    session's CSRF token in `X-CSRFToken`, as browser forms carry it in a field: SameSite=Lax and
+    JSON-only bodies alone should not be all that stops another site's write. A JWT bearer call
+    needs none (another site cannot make a browser send an Authorization header). Returns the
+    reason to refuse, or None."""
+    from flask import current_app
+    from flask_login import current_user
+    from flask_wtf.csrf import ValidationError, validate_csrf
+
+    if request.method in ("GET", "HEAD", "OPTIONS") or not request.path.startswith("/api/"):
+        return None
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return None
+    if request.headers.get("Authorization", "").lower().startswith("bearer "):
+        from flask_jwt_extended import verify_jwt_in_request
+
+        try:
+            verify_jwt_in_request()
+            return None  # a valid bearer token: the session plays no part
+        except Exception:  # noqa: BLE001 - a bad token falls back to the session, which needs the token
+            pass
+    if not getattr(current_user, "is_authenticated", False):
+        return None  # no session to borrow: the API answers 401 itself
+    token = request.headers.get("X-CSRFToken") or request.headers.get("X-CSRF-Token")
+    try:
+        validate_csrf(token)
+    except ValidationError as error:
+        return _("CSRF token missing or not valid (%(reason)s). Send the page's token in the "
+                 "X-CSRFToken header, or call the API with a bearer token.", reason=error.args[0])
+    return None
+
+
 def init_app(app: Flask) -> None:
     views = {view.__class__.__name__: view for view in app.appbuilder.baseviews}
     integer_pk = set()
@@ -51,6 +85,13 @@ def init_app(app: Flask) -> None:
         mapper = getattr(getattr(getattr(view, "datamodel", None), "obj", None), "__mapper__", None)
         if mapper is not None and isinstance(mapper.primary_key[0].type, Integer):
             integer_pk.add(name)
+
+    @app.before_request
+    def _api_writes_with_the_session_need_the_csrf_token():
+        refused = api_write_needs_csrf_token()
+        if refused is not None:
+            return jsonify(message=refused), 400
+        return None
 
     @app.before_request
     def _refuse_malformed_routes():
