@@ -78,6 +78,8 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     JWT_ACCESS_TOKEN_EXPIRES = 15 * 60
+    # Strict-Transport-Security max-age in seconds; 0 sends none (production: a year, see below).
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "0"))
 
     # Translations: en-GB first, Welsh second.
     BABEL_DEFAULT_LOCALE = "en"
@@ -154,6 +156,7 @@ class ProductionConfig(Config):
 
     REQUIRED = ("SECRET_KEY", "DATABASE_URL", "FIELD_ENCRYPTION_KEYS", "FIELD_BLIND_INDEX_KEY")
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
 
     def __init__(self) -> None:
         missing = [name for name in self.REQUIRED if not os.environ.get(name)]

@@ -41,6 +41,9 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
     # CSRF before AppBuilder: without it, FAB's GET /<view>/delete/<pk> would delete rows.
     csrf.init_app(app)
     _init_request_context(app)
+    from app import headers
+
+    headers.init_app(app)  # CSP with a nonce per response, HSTS when configured, no-store
 
     with app.app_context():
         _import_models()
