@@ -78,7 +78,49 @@ def api_write_needs_csrf_token() -> str | None:
     return None
 
 
+# ---------------------------------------------------------------------------------------------
+# Access logs
+
+
+# ten digits, perhaps written 3-3-4 with spaces (+, %20) or dashes, in a URL's query string
+_NHS_IN_QUERY = re.compile(r"(?<![0-9])[0-9]{3}(?:\+|%20|-|%2D)?[0-9]{3}(?:\+|%20|-|%2D)?[0-9]{4}(?![0-9])",
+                           re.IGNORECASE)
+
+
+def _blank_query(text: str) -> str:
+    path, mark, query = text.partition("?")
+    if not mark:
+        return text
+    return path + mark + _NHS_IN_QUERY.sub("[NHS number]", query)
+
+
+def redact_nhs_numbers(record) -> bool:
+    """Logging filter for access logs: NHS numbers in a query string (a bookmarked search, an API
+    search, a list filter) are written as [NHS number]. Paths (record ids) are left alone."""
+    if isinstance(record.args, dict):  # gunicorn.access: atoms such as r (request line), q, U
+        record.args = {k: _blank_query(v) if k in ("r", "q") and isinstance(v, str) else v
+                       for k, v in record.args.items()}
+        if "q" in record.args and isinstance(record.args["q"], str):
+            record.args["q"] = _NHS_IN_QUERY.sub("[NHS number]", record.args["q"])
+        return True
+    if record.args:
+        record.args = tuple(_blank_query(a) if isinstance(a, str) else a for a in record.args)
+    elif isinstance(record.msg, str):
+        record.msg = _blank_query(record.msg)
+    return True
+
+
+def _install_log_redaction() -> None:
+    import logging
+
+    for name in ("werkzeug", "gunicorn.access"):
+        logger = logging.getLogger(name)
+        if redact_nhs_numbers not in logger.filters:
+            logger.addFilter(redact_nhs_numbers)
+
+
 def init_app(app: Flask) -> None:
+    _install_log_redaction()
     views = {view.__class__.__name__: view for view in app.appbuilder.baseviews}
     integer_pk = set()
     for name, view in views.items():

@@ -110,12 +110,15 @@ class ResidentApi(ResidentRulesApi, VoidableApi, CareModelApi):
     order_columns = ["last_name", "first_name", "status"]
     search_columns = ["first_name", "last_name", "status", "home"]
 
-    @expose("/search", methods=["GET"])
+    @expose("/search", methods=["GET", "POST"])
     @protect()
     @safe
     def search(self):
-        """Find residents by NHS number (exact), room number or name: ?q=..."""
-        found = services.search_residents(request.args.get("q", ""))
+        """Find residents by NHS number (exact), room number or name: ?q=..., or POST {"q": ...}
+        to keep an NHS number out of URLs and access logs."""
+        body = request.get_json(silent=True) if request.method == "POST" else None
+        text = body.get("q") if isinstance(body, dict) else request.args.get("q", "")
+        found = services.search_residents(text if isinstance(text, str) else "")
         return self.response(200, result=[
             {"id": r.id, "name": r.full_name, "status": r.status.value, "home_id": r.home_id} for r in found
         ])

@@ -103,10 +103,12 @@ class ResidentProfileView(BaseView):
     def profile(self, pk):
         return self.render_template("residents/profile.html", **profile_context(_resident_or_404(pk)))
 
-    @expose("/search")
+    @expose("/search", methods=["GET", "POST"])
     @has_access
     def search(self):
-        text = request.args.get("q", "")
+        # The forms post the words searched for (an NHS number kept out of URLs and access logs);
+        # a bookmarked ?q= still works, and the access log blanks any NHS number in it.
+        text = request.form.get("q", "") if request.method == "POST" else request.args.get("q", "")
         found = services.search_residents(text)
         if len(found) == 1 and text.strip():
             return redirect(url_for(".profile", pk=found[0].id))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -74,16 +75,27 @@ def get_or_404(model, pk, what: str):
 # NHS number
 
 
+_NHS_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]")
+
+
 def normalise_nhs_number(value: str | None) -> str | None:
+    """The number as ten ASCII digits where it can be: spaces and dashes of any kind dropped, and
+    digits of any script (Persian, Arabic-Indic, full-width ...) turned into 0-9, so that one
+    person has one number for the check digit, the duplicate check, search and storage."""
     if value is None:
         return None
-    compact = re.sub(r"[\s-]", "", str(value))
+    text = unicodedata.normalize("NFKC", str(value))
+    text = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
+    compact = _NHS_SEPARATORS.sub("", text)
     return compact or None
 
 
 def nhs_number_is_valid(value: str) -> bool:
-    """Ten digits whose last is the modulus-11 check digit of the first nine."""
-    if not re.fullmatch(r"\d{10}", value or ""):
+    """Ten ASCII digits whose last is the modulus-11 check digit of the first nine, and not one
+    digit repeated (0000000000 and 9999999999 are never issued)."""
+    if not re.fullmatch(r"[0-9]{10}", value or ""):
+        return False
+    if len(set(value)) == 1:
         return False
     total = sum(int(d) * w for d, w in zip(value[:9], range(10, 1, -1), strict=True))
     check = 11 - total % 11
@@ -325,7 +337,7 @@ def search_residents(text: str, limit: int = 25) -> list[Resident]:
         return []
     base = select(Resident).where(Resident.voided_at.is_(None))
     compact = normalise_nhs_number(text) or ""
-    if re.fullmatch(r"\d{10}", compact):
+    if re.fullmatch(r"[0-9]{10}", compact):
         return list(db.session.scalars(base.where(Resident.nhs_number_index == nhs_index(compact))))
     in_room = (
         select(Stay.resident_id)
