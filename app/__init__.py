@@ -217,6 +217,9 @@ def _register_views(appbuilder: AppBuilder) -> None:
     from app.roles.views import register_views as register_role_views
 
     register_role_views(appbuilder)
+    from app.access import register_field_resources
+
+    register_field_resources(appbuilder)
 
 
 def _register_apis(app: Flask, appbuilder: AppBuilder, csrf) -> None:

@@ -146,6 +146,22 @@ MATRIX: dict[str, dict[str, str]] = {
     "Family": {"Notifications": "r"},
 }
 
+# Parts of a record that not every role of its resource may see, each its own resource (no page
+# or menu of its own; app/access.py registers them). Administrator has them all.
+# Clinical details: the resident's allergies, conditions, risks, communication and dietary needs
+# and what matters to them (app/residents/fields.py), on the profile, the forms and the API.
+# Emergency access notes: a home's key-safe and alarm codes, for the staff who open the door out
+# of hours; each view of them is audited.
+FIELD_RESOURCES = {  # resource: (menu category, {role: letters})
+    "Clinical details": ("Residents", {"Home Manager": "rw", "Nurse": "rw", "Senior Carer": "r", "Carer": "r",
+                                       "Auditor": "r"}),
+    "Emergency access notes": ("Homes", {"Home Manager": "rw", "Nurse": "r", "Senior Carer": "r"}),
+}
+for _resource, (_category, _grants) in FIELD_RESOURCES.items():
+    RESOURCES[_resource] = _category
+    for _role, _letters in _grants.items():
+        MATRIX[_role][_resource] = _letters
+
 LETTERS = {"r": "can_read", "w": "can_write", "d": "can_delete"}
 
 # Method -> permission, for every method Flask-AppBuilder exposes on a ModelView or ModelRestApi.

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.permissions import METHOD_PERMISSIONS
 from app.residents import enquiries, occupancy, services, stays
 from app.residents.common import HideVoided, parse_date, read_values
+from app.residents.fields import refused_fields
 from app.residents.models import Absence, Contact, Enquiry, LegalRecord, Resident, Stay, StayBed
 from app.residents.views import ContactRules, EnquiryRules, LegalRules
 from app.tenancy import acting_user
@@ -109,6 +110,26 @@ class ResidentApi(ResidentRulesApi, VoidableApi, CareModelApi):
     edit_columns = RESIDENT_FIELDS
     order_columns = ["last_name", "first_name", "status"]
     search_columns = ["first_name", "last_name", "status", "home"]
+
+    # Field groups (app/residents/fields.py): columns the user may not read are left out of the
+    # answer; a body changing columns the user may not change is refused, naming them.
+    def pre_get(self, data):
+        for name in refused_fields("can_read"):
+            data.get("result", {}).pop(name, None)
+
+    def _refuse_fields(self):
+        body = request.get_json(silent=True)
+        refused = sorted(set(body) & refused_fields("can_write")) if isinstance(body, dict) else []
+        if refused:
+            message = str(_l("Your role may not change these details."))
+            return self.response(403, message={name: [message] for name in refused})
+        return None
+
+    def post_headless(self):
+        return self._refuse_fields() or super().post_headless()
+
+    def put_headless(self, pk):
+        return self._refuse_fields() or super().put_headless(pk)
 
     @expose("/search", methods=["GET", "POST"])
     @protect()

@@ -15,6 +15,7 @@ from app.guards import valid_int_id
 from app.homes.models import Bed, BedStatus, Room
 from app.residents import enquiries, occupancy, services, stays
 from app.residents.common import flash_domain_error, form_values, parse_date
+from app.residents.fields import sections
 from app.residents.models import (
     DischargeDestination,
     Enquiry,
@@ -73,12 +74,14 @@ def _kept() -> dict:
 
 def profile_context(resident: Resident, kept: dict | None = None) -> dict:
     sm = current_app.appbuilder.sm
+    shown = sections()  # each section follows its own resource's read permission
     return dict(
         resident=resident,
         stay=resident.current_stay,
-        warnings=services.legal_warnings(resident),
-        contacts=[c for c in resident.contacts if c.voided_at is None],
-        legal=[r for r in resident.legal_records if r.voided_at is None],
+        sections=shown,
+        warnings=services.legal_warnings(resident) if shown["legal"] else [],
+        contacts=[c for c in resident.contacts if c.voided_at is None] if shown["contacts"] else [],
+        legal=[r for r in resident.legal_records if r.voided_at is None] if shown["legal"] else [],
         stays=sorted(resident.stays, key=lambda s: s.admitted_at, reverse=True),
         beds=free_beds(resident.home_id),
         can_change_stays=sm.has_access("can_write", "Stays"),

@@ -18,6 +18,7 @@ from app.permissions import METHOD_PERMISSIONS
 from app.residents import services
 from app.residents.common import HideVoided, KeepFormOnError, NotVoided, flash_domain_error
 from app.residents.enquiries import check_enquiry
+from app.residents.fields import refused_fields
 from app.residents.models import Absence, Contact, Enquiry, LegalRecord, Resident, Stay, StayBed
 from app.tenancy import acting_user
 from app.ukdates import UKDateField
@@ -133,6 +134,10 @@ class VoidableView:
         return self.render_template("residents/void.html", item=item, title=_l("Void a record"))
 
 
+def _keep_stored(obj, name):
+    """populate_obj of a form field the user may not change: the stored value stays."""
+
+
 class ResidentRules:
     def pre_add(self, item):
         services.check_resident(item, confirm_duplicate=bool(getattr(item, "confirm_duplicate", False)))
@@ -170,6 +175,22 @@ class ResidentView(ResidentRules, KeepFormOnError, VoidableView, CareModelView):
         "nhs_number": StringField(_l("NHS number"), widget=BS3TextFieldWidget(), validators=[Optional()]),
         "confirm_duplicate": BooleanField(_l("Save even if it looks like a duplicate"), default=False),
     }
+
+    # Field groups the user may not change (app/residents/fields.py) are left out of the add and
+    # edit forms, and a posted value for them is never saved.
+    def process_form(self, form, is_created):
+        for name in refused_fields("can_write"):
+            if name in form:
+                form[name].populate_obj = _keep_stored
+        super().process_form(form, is_created)
+
+    def _get_add_widget(self, form, exclude_cols=None, widgets=None):
+        refused = sorted(refused_fields("can_write"))
+        return super()._get_add_widget(form, exclude_cols=[*(exclude_cols or []), *refused], widgets=widgets)
+
+    def _get_edit_widget(self, form, exclude_cols=None, widgets=None):
+        refused = sorted(refused_fields("can_write"))
+        return super()._get_edit_widget(form, exclude_cols=[*(exclude_cols or []), *refused], widgets=widgets)
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access
