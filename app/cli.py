@@ -81,6 +81,9 @@ def setup(load_demo: bool) -> dict:
     from app.forms_store import publish_standard_forms
 
     publish_standard_forms()  # before any demo data: on SQLite the form store writes on its own connection
+    from app.assessments.services import repair_half_written_submissions
+
+    repair_half_written_submissions()  # assessments a crash cut off half way: finished or back to drafts
     demo_logins = None
     if load_demo:
         from app.demo import load_demo_data

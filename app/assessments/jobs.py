@@ -5,10 +5,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from app.assessments.due import due_table
 from app.assessments.models import AssessmentRecord, Task
 from app.extensions import db
 from app.forms_store import get_store
@@ -20,6 +22,7 @@ from forms.messages import localised
 # Who does a task a band action creates when the action names no role.
 DEFAULT_TASK_ROLE = "Nurse"
 URGENCY_DAYS = {"emergency": 0, "urgent": 0, "soon": 1, "routine": 7}
+log = logging.getLogger(__name__)
 
 
 def run_band_actions(record_id: int) -> dict:
@@ -148,7 +151,11 @@ def overdue_scheduled(now: dt.datetime):
     from reports.base import LONDON
 
     for home in db.session.scalars(select(CareHome).where(CareHome.active.is_(True)).order_by(CareHome.id)):
-        lines = overdue_in_home(home.id, now)
+        try:
+            lines = overdue_in_home(home.id, now)
+        except Exception:  # one home's data must not stop every other home's reminders
+            log.exception("the overdue assessments of home %s could not be counted today", home.id)
+            continue
         if not lines:
             continue
         titles: dict[str, str] = {}
@@ -171,10 +178,8 @@ def overdue_scheduled(now: dt.datetime):
 
 def overdue_in_home(home_id: int, now: dt.datetime) -> list[tuple]:
     """(resident, form key, due at) of each scheduled assessment overdue for the residents living
-    in the home, most overdue first (the rule of `services.due_table`), naming forms by key only:
+    in the home, most overdue first (the rule of `due.due_table`), naming forms by key only:
     looking up a title may publish a standard form, and a reminder only reads."""
-    from app.assessments.services import due_table
-
     return [(resident, line.schedule.form_key, line.due_at)
             for resident, line in due_table([home_id], now, title=str) if line.overdue]
 

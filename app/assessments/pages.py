@@ -13,6 +13,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from app.assessments import due as due_rules
 from app.assessments import services
 from app.assessments.chart import score_chart
 from app.assessments.models import AssessmentRecord, RecordStatus, Task
@@ -101,12 +102,16 @@ class AssessmentPagesView(BaseView):
     @has_access
     def resident(self, pk):
         resident = _resident(pk)
-        lines = services.due_lines(resident)
-        others = [r for r in services.records_of(resident.id)
+        lines = due_rules.due_lines(resident)
+        others = [r for r in due_rules.records_of(resident.id)
                   if r.form_key not in {line.schedule.form_key for line in lines}]
+        for other in others:
+            if services.is_incomplete(other):
+                due_rules.report_incomplete(other, "the resident's assessments")
         forms = services.assessment_forms()
         return self.render_template(
             "assessments/resident.html", resident=resident, lines=lines, others=others,
+            incomplete=services.is_incomplete,
             forms=[(key, services.form_title(key)) for key in forms],
             fillable=services.fillable(forms, acting_user()),
             can_fill=self.appbuilder.sm.has_access("can_write", "Assessments"),
@@ -186,8 +191,11 @@ class AssessmentPagesView(BaseView):
             return redirect(url_for(".fill", pk=record.resident_id, key=record.form_key, draft=record.id))
         store = get_store()
         submission = store.get_submission(record.submission_id) if record.submission_id else None
-        if submission is None:
-            abort(404)
+        if submission is None or services.is_incomplete(record):
+            due_rules.report_incomplete(record, "its page")
+            flash(str(_l("This assessment was not saved completely. It has been reported; it will be finished or "
+                         "returned to a draft shortly.")), "warning")
+            return redirect(url_for(".resident", pk=record.resident_id))
         definition = _definition(record.form_key, record.version, "view")
         labels = {k: localised(f.label, _locale()) for k, f in definition.fields.items()}
         sm = self.appbuilder.sm
@@ -209,12 +217,12 @@ class AssessmentPagesView(BaseView):
     @has_access
     def history(self, pk, key):
         resident = _resident(pk)
-        records = [r for r in services.records_of(resident.id, key) if r.status != RecordStatus.draft]
+        records = [r for r in due_rules.records_of(resident.id, key) if r.status != RecordStatus.draft]
         definition = _definition(key, right="view")
         score_range = (definition.scoring or {}).get("range")
         return self.render_template(
             "assessments/history.html", resident=resident, records=records, key=key,
-            chart=score_chart(services.history_points(records), score_range),
+            chart=score_chart(due_rules.history_points(records), score_range), incomplete=services.is_incomplete,
             form_title=localised(definition.title, _locale()), title=localised(definition.title, _locale()),
         )
 
@@ -234,7 +242,7 @@ class AssessmentPagesView(BaseView):
                      or (t.assigned_user_id is None and t.assigned_role in roles)]
         sm = self.appbuilder.sm
         return self.render_template(
-            "assessments/due.html", due=services.home_due(homes), tasks=tasks, mine=mine,
+            "assessments/due.html", due=due_rules.home_due(homes), tasks=tasks, mine=mine,
             reviews=due_reviews(homes) if sm.has_access("can_read", "Care plans") else None, review_state=review_state,
             now=dt.datetime.now(dt.UTC), today=today,
             can_close=sm.has_access("can_write", "Tasks"), title=_l("Due and overdue"),
@@ -329,6 +337,6 @@ def profile_summary(resident):
     sm = current_app.appbuilder.sm
     if not sm.has_access("can_read", "Assessments"):
         return None
-    lines = services.due_lines(resident)
+    lines = due_rules.due_lines(resident)
     return {"lines": lines, "can_fill": sm.has_access("can_write", "Assessments"),
             "fillable": services.fillable([line.schedule.form_key for line in lines], acting_user())}

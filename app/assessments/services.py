@@ -1,20 +1,20 @@
-"""Assessment rules: the forms a home schedules and when they fall due, drafts, submit (once per
-form on screen), sign, amend with a reason, and tasks done or not done.
+"""Assessment rules: the forms a home schedules, drafts, submit (once per form on screen, whole or
+not at all), the repair of a submit cut off half way, sign, amend with a reason, and tasks done or
+not done. When assessments fall due is in `app.assessments.due`.
 
-The form store writes on its own connections. On SQLite (WAL) a session that has read before
-such a write cannot write afterwards, so every store write here is followed by ending the
+A submit writes its answers in the session's transaction when the form store is SQL (see
+`submit`). Otherwise the form store writes on its own connections: on SQLite (WAL) a session that
+has read before such a write cannot write afterwards, so an amendment is followed by ending the
 session's read (`_end_read`); callers commit once at the end as usual.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+import logging
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app import jobs
@@ -24,7 +24,7 @@ from app.extensions import db
 from app.forms_store import get_store, publish_standard
 from forms.engine import Result, validate_and_score
 from forms.messages import localised
-from forms.store import PUBLISHED, StoreError
+from forms.store import PUBLISHED, VOIDED, DuplicateSubmission, StoreError
 
 # The standard assessments a home may schedule (each has a file in form_definitions/).
 STANDARD_FORMS = ("must", "waterlow", "braden", "news2", "barthel", "barthel_20", "abbey_pain", "morse_fall")
@@ -32,6 +32,7 @@ STANDARD_FORMS = ("must", "waterlow", "braden", "news2", "barthel", "barthel_20"
 DEFAULT_SCHEDULES = (("must", 30, True), ("waterlow", 30, True), ("barthel", 90, True),
                      ("morse_fall", 30, True), ("abbey_pain", 30, False))
 DONE = (RecordStatus.submitted, RecordStatus.signed)
+log = logging.getLogger(__name__)
 # Rights of standard forms that set none of their own: NEWS2 observations and their escalation
 # are for trained staff, not carers (a home changes this in the form builder's roles).
 DEFAULT_RIGHTS = {"news2": {"fill": ["Nurse", "Senior Carer", "Home Manager"]}}
@@ -43,12 +44,6 @@ def _now() -> dt.datetime:
 
 def _end_read() -> None:
     db.session.commit()
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -127,111 +122,27 @@ def ensure_default_schedules(home_id: int) -> list[AssessmentSchedule]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Due and overdue
-
-
-@dataclass
-class DueLine:
-    schedule: AssessmentSchedule
-    title: str
-    last: AssessmentRecord | None
-    draft: AssessmentRecord | None
-    due_at: dt.datetime
-    overdue: bool
-
-
-def records_of(resident_id: int, form_key: str | None = None) -> list[AssessmentRecord]:
-    query = select(AssessmentRecord).where(AssessmentRecord.resident_id == resident_id)
-    if form_key:
-        query = query.where(AssessmentRecord.form_key == form_key)
-    return list(db.session.scalars(query.order_by(AssessmentRecord.taken_at.desc().nulls_first(),
-                                                   AssessmentRecord.id.desc())))
-
-
-def _schedules(home_ids) -> dict[int, list[AssessmentSchedule]]:
-    found: dict[int, list[AssessmentSchedule]] = {}
-    for schedule in db.session.scalars(
-        select(AssessmentSchedule).where(AssessmentSchedule.home_id.in_(sorted(home_ids)),
-                                         AssessmentSchedule.active.is_(True))
-        .order_by(AssessmentSchedule.form_key)
-    ):
-        found.setdefault(schedule.home_id, []).append(schedule)
-    return found
-
-
-def _lines(resident, schedules, records, now: dt.datetime, title: Callable[[str], str]) -> list[DueLine]:
-    """The rule: the last submitted or signed assessment plus the schedule's interval, or sooner if
-    its band said so (`next_due_at`); none yet: due on admission when the schedule says so, else now.
-    `records` are the resident's, newest first."""
-    stay = resident.current_stay
-    admitted = _aware(stay.admitted_at) if stay is not None else None
-    lines = []
-    for schedule in schedules:
-        mine = [r for r in records if r.form_key == schedule.form_key]
-        last = next((r for r in mine if r.status in DONE), None)
-        draft = next((r for r in mine if r.status == RecordStatus.draft), None)
-        if last is None:
-            due = admitted if (schedule.on_admission and admitted) else now
-        else:
-            due = _aware(last.taken_at) + dt.timedelta(days=schedule.every_days)
-            if last.next_due_at is not None:
-                due = min(due, _aware(last.next_due_at))
-        lines.append(DueLine(schedule, title(schedule.form_key), last, draft, due, due <= now))
-    return lines
-
-
-def due_lines(resident, now: dt.datetime | None = None) -> list[DueLine]:
-    """Each form the resident's home schedules: the last result, any draft, and when the next is due."""
-    schedules = _schedules([resident.home_id]).get(resident.home_id, [])
-    return _lines(resident, schedules, records_of(resident.id), now or _now(), form_title)
-
-
-def due_table(home_ids, now: dt.datetime | None = None, title: Callable[[str], str] | None = None,
-              ) -> list[tuple[Any, DueLine]]:
-    """Every scheduled assessment of the residents living in these homes, soonest due first, in a
-    few queries whatever the number of residents. `title` names a form (default: its title, which
-    publishes a standard form on first use; a reminder passes one that only reads)."""
-    from app.residents.models import Resident, ResidentStatus
-
-    now = now or _now()
-    schedules = _schedules(home_ids)
-    residents = db.session.scalars(
-        select(Resident).where(Resident.home_id.in_(sorted(schedules)), Resident.voided_at.is_(None),
-                               Resident.status.in_([ResidentStatus.in_residence, ResidentStatus.hospital_leave]))
-        .order_by(Resident.last_name, Resident.first_name, Resident.id)
-    ).all() if schedules else []
-    by_resident: dict[int, list[AssessmentRecord]] = {}
-    if residents:
-        for record in db.session.scalars(
-            select(AssessmentRecord).where(AssessmentRecord.resident_id.in_([r.id for r in residents]))
-            .order_by(AssessmentRecord.taken_at.desc().nulls_first(), AssessmentRecord.id.desc())
-        ):
-            by_resident.setdefault(record.resident_id, []).append(record)
-    titles: dict[str, str] = {}
-
-    def cached_title(key: str) -> str:
-        if key not in titles:
-            titles[key] = (title or form_title)(key)
-        return titles[key]
-
-    found = [(resident, line) for resident in residents
-             for line in _lines(resident, schedules[resident.home_id], by_resident.get(resident.id, []), now,
-                                cached_title)]
-    return sorted(found, key=lambda pair: pair[1].due_at)
-
-
-def home_due(home_ids, now: dt.datetime | None = None) -> list[tuple[Any, DueLine]]:
-    """Due and overdue assessments of the residents living in these homes, soonest first."""
-    now = now or _now()
-    return [(r, line) for r, line in due_table(home_ids, now) if line.due_at <= now + dt.timedelta(days=7)]
-
-
-# ---------------------------------------------------------------------------------------------
 # Draft, submit, sign, amend
 
 
-def by_token(token: str) -> AssessmentRecord | None:
-    return db.session.scalar(select(AssessmentRecord).where(AssessmentRecord.token == token))
+def by_token(token: str, lock: bool = False) -> AssessmentRecord | None:
+    query = select(AssessmentRecord).where(AssessmentRecord.token == token)
+    if lock:  # PostgreSQL: a second submit of the same form waits here for the first to finish
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(query)
+
+
+def is_incomplete(record: AssessmentRecord) -> bool:
+    """Submitted or signed, but without its answers in the form store, its score or its time: what a
+    submit cut off half way left before submits were made whole (the repair finishes or undoes it)."""
+    return record.status in DONE and (record.submission_id is None or record.taken_at is None)
+
+
+def is_unfinished(record: AssessmentRecord) -> bool:
+    """A submit was started and not finished: incomplete, or a draft marked as being submitted."""
+    if record.submission_id is not None:
+        return False
+    return record.status in DONE or (record.status == RecordStatus.draft and record.submitted_at is not None)
 
 
 def _check_version(key: str, version: int, sha256: str):
@@ -244,8 +155,11 @@ def _check_version(key: str, version: int, sha256: str):
 
 def save_draft(resident, key: str, version: int, sha256: str, token: str, answers: dict, user) -> AssessmentRecord:
     _check_version(key, version, sha256)
-    record = by_token(token)
+    record = by_token(token, lock=True)
     _same_form(record, resident, key)
+    if record is not None and is_unfinished(record):
+        repair_record(record.id, get_store())  # its answers may be stored already: then they count
+        record = by_token(token, lock=True)
     if record is not None and record.status != RecordStatus.draft:
         return record
     if record is None:
@@ -285,6 +199,13 @@ def submit(resident, key: str, version: int, sha256: str, token: str, answers: d
            taken_at: dt.datetime | None = None, locale: str | None = None) -> tuple[Result, AssessmentRecord | None]:
     """Validate and score against the version shown; store it once per token; queue the band actions.
 
+    One outcome: the record and its answers are saved together or not at all. A SQL form store
+    writes the answers in the caller's transaction (commit once, as usual). A store that cannot
+    share it (MongoDB) gets an order that can always be finished or undone: the record is marked
+    as being submitted (committed here), the answers are stored under the form's token, then the
+    record is completed; `repair_half_written_submissions` finishes or undoes what a dying
+    request leaves between those steps, and so does sending the same form again.
+
     Returns (result, record); with errors in the result, nothing is saved and record is None.
     A token already submitted raises DuplicateSubmit."""
     shown = _check_version(key, version, sha256)
@@ -292,54 +213,155 @@ def submit(resident, key: str, version: int, sha256: str, token: str, answers: d
     result = validate_and_score(shown, answers, locale=locale, today=taken.date())
     if not result.ok:
         return result, None
-    record = by_token(token)
+    store = get_store()
+    shared = store.shares_transaction(db.session.connection())
+    record_id = _claim(resident, key, version, sha256, token, answers, user)
+    if not shared:
+        db.session.commit()  # on record before the answers are written, so that the repair can find it
+    try:
+        stored, submission = store.submit(
+            key, answers, resident_id=resident.id, home_id=resident.home_id, taken_at=taken,
+            submitted_by=getattr(user, "username", None), version=version, locale=locale,
+            idempotency_key=token, connection=db.session.connection() if shared else None,
+        )
+    except DuplicateSubmission as duplicate:  # an earlier send of this form stored its answers: they count
+        stored, submission = None, duplicate.existing
+        if submission is None or submission.status == VOIDED:
+            db.session.rollback()
+            raise DomainError(str(_l("This form was already sent and withdrawn; open the form again."))) from None
+    except StoreError:
+        db.session.rollback()
+        raise DomainError(str(_l("The assessment could not be stored; nothing was submitted. Send it again.")),
+                          ) from None
+    if submission is None:
+        db.session.rollback()
+        return stored or result, None
+    record = _finish(record_id, submission, stored)
+    if record is None:
+        raise DuplicateSubmit()
+    return stored or result, record
+
+
+def _claim(resident, key: str, version: int, sha256: str, token: str, answers: dict, user) -> int:
+    """Mark the form's record (a new one if the form had none) as being submitted by this user.
+    A record already complete raises DuplicateSubmit; one a cut-off submit left is taken over."""
+    record = by_token(token, lock=True)
     _same_form(record, resident, key)
-    if record is not None and record.status != RecordStatus.draft:
+    if record is not None and record.submission_id is not None:
         raise DuplicateSubmit()
     if record is None:
         record = AssessmentRecord(home_id=resident.home_id, resident_id=resident.id, form_key=key,
-                                  version=version, sha256=sha256, token=token, status=RecordStatus.submitted,
-                                  created_by_id=getattr(user, "id", None), answers=answers)
+                                  version=version, sha256=sha256, token=token,
+                                  created_by_id=getattr(user, "id", None))
         db.session.add(record)
-        _flush_claim()
-    else:
-        claimed = db.session.execute(
-            update(AssessmentRecord).where(AssessmentRecord.id == record.id,
-                                           AssessmentRecord.status == RecordStatus.draft)
-            .values(status=RecordStatus.submitted).execution_options(synchronize_session=False)
-        ).rowcount
-        if not claimed:
-            raise DuplicateSubmit()
-    record_id = record.id
-    db.session.commit()  # the claim: a second submit of this form now finds it taken
-    try:
-        result, submission = get_store().submit(
-            key, answers, resident_id=resident.id, home_id=resident.home_id, taken_at=taken,
-            submitted_by=getattr(user, "username", None), version=version, locale=locale,
-        )
-    except StoreError:
-        submission = None
-    _end_read()
-    record = db.session.get(AssessmentRecord, record_id)
-    if submission is None:
-        record.status = RecordStatus.draft
-        db.session.commit()
-        raise DomainError(str(_l("The assessment could not be stored; it is kept as a draft.")))
-    record.submission_id = submission.id
-    record.answers = result.answers
-    record.total = None if result.total is None else str(result.total)
-    record.band, record.band_label, record.band_response = result.band, result.band_label, result.band_response
-    record.taken_at = submission.taken_at
+    record.status = RecordStatus.draft
+    record.answers = answers
     record.submitted_at = _now()
     record.submitted_by_id = getattr(user, "id", None)
+    _flush_claim()
+    return record.id
+
+
+def _finish(record_id: int, submission, result: Result | None) -> AssessmentRecord | None:
+    """Complete the record from its stored submission (from the engine's result when this request
+    scored it) and queue its band actions. None if someone else completed it first."""
+    record = db.session.scalar(select(AssessmentRecord).where(AssessmentRecord.id == record_id)
+                               .with_for_update().execution_options(populate_existing=True))
+    if record is None or record.submission_id is not None:
+        return None
+    data = submission.data or {}
+    total = result.total if result is not None else submission.total
+    record.submission_id = submission.id
+    record.answers = submission.answers
+    record.total = None if total is None else str(total)
+    record.band = submission.band
+    record.band_label = result.band_label if result is not None else data.get("band_label")
+    record.band_response = result.band_response if result is not None else _band_response(submission)
+    record.taken_at = submission.taken_at
+    record.submitted_at = record.submitted_at or submission.submitted_at
     record.status = RecordStatus.submitted
     db.session.flush()
-    from app.assessments.jobs import run_band_actions
-
-    # A system job (no user_id): the person who submitted is not told "ready" about it.
-    jobs.enqueue(run_band_actions, record.id, job_id=f"band-actions:{record.id}",
+    # A system job (no user_id): the person who submitted is not told "ready" about it. By name:
+    # the jobs of this package import these services, not the other way round.
+    jobs.enqueue(BAND_ACTIONS, record.id, job_id=f"band-actions:{record.id}",
                  description="Assessment band actions", home_id=record.home_id)
-    return result, record
+    return record
+
+
+BAND_ACTIONS = "app.assessments.jobs.run_band_actions"
+
+
+def _band_response(submission) -> str | None:
+    """The response text of the band a stored submission scored (not kept with the submission)."""
+    try:
+        scoring = definition(submission.form_key, submission.version).scoring or {}
+    except DomainError:
+        return None
+    band = next((b for b in scoring.get("bands", ()) if b.get("code") == submission.band), None)
+    return (localised(band.get("response")) or None) if band else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Repair
+
+
+# A submit started longer ago than this and not finished was cut off (longer than any request).
+REPAIR_AFTER = dt.timedelta(minutes=5)
+
+
+def repair_record(record_id: int, store=None) -> str | None:
+    """Finish a record a cut-off submit left, from the answers stored under its token, or return it
+    to a draft (keeping what was typed) when no answers were stored. Returns "finished",
+    "returned_to_draft", or None when there was nothing to do (someone else repaired it).
+    Flushes; the caller commits."""
+    record = db.session.scalar(select(AssessmentRecord).where(AssessmentRecord.id == record_id)
+                               .with_for_update().execution_options(populate_existing=True))
+    if record is None or not is_unfinished(record):
+        return None
+    submission = (store or get_store()).find_submission(record.token)
+    if submission is not None and submission.status != VOIDED:
+        _finish(record.id, submission, None)
+        log.warning("assessment record %s (%s, resident %s): a cut-off submit was finished from its stored "
+                    "answers", record.id, record.form_key, record.resident_id)
+        return "finished"
+    was = record.status
+    record.status = RecordStatus.draft
+    record.submitted_at = record.submitted_by_id = None
+    db.session.flush()
+    log.warning("assessment record %s (%s, resident %s): a cut-off submit (%s) had stored no answers; "
+                "it is a draft again, with what was typed", record.id, record.form_key, record.resident_id, was)
+    return "returned_to_draft"
+
+
+def repair_half_written_submissions(now: dt.datetime | None = None, older_than: dt.timedelta = REPAIR_AFTER,
+                                    limit: int = 500) -> dict[str, int]:
+    """Finish or undo every submit cut off half way (at start-up and by the sweeper). Idempotent and
+    safe to run in several processes at once: each record is locked and re-checked, and only one
+    run changes it. Leaves alone submits started less than `older_than` ago (still in progress).
+    Commits each record on its own; returns how many were finished and returned to a draft."""
+    now = now or _now()
+    cutoff = now - older_than
+    started = func.coalesce(AssessmentRecord.submitted_at, AssessmentRecord.created_at)
+    ids = list(db.session.scalars(
+        select(AssessmentRecord.id).where(
+            AssessmentRecord.submission_id.is_(None), started < cutoff,
+            or_(AssessmentRecord.status.in_(DONE),
+                and_(AssessmentRecord.status == RecordStatus.draft, AssessmentRecord.submitted_at.is_not(None))),
+        ).order_by(AssessmentRecord.id).limit(limit).execution_options(skip_home_scope=True)))
+    db.session.commit()
+    done = {"finished": 0, "returned_to_draft": 0}
+    store = get_store()
+    for record_id in ids:
+        try:
+            outcome = repair_record(record_id, store)
+            db.session.commit()
+        except Exception:  # one record must not stop the others; it is tried again next time
+            db.session.rollback()
+            log.exception("assessment record %s: the repair of a cut-off submit failed", record_id)
+            continue
+        if outcome:
+            done[outcome] += 1
+    return done
 
 
 def sign(record: AssessmentRecord, name: str, role: str, user) -> AssessmentRecord:
@@ -350,7 +372,7 @@ def sign(record: AssessmentRecord, name: str, role: str, user) -> AssessmentReco
         errors["signed_role"] = [str(_l("Give your role."))]
     if errors:
         raise DomainError(errors)
-    if record.status != RecordStatus.submitted:
+    if record.status != RecordStatus.submitted or is_incomplete(record):
         raise DomainError(str(_l("Only a submitted assessment that is not yet signed can be signed.")))
     record.signed_name, record.signed_role = name.strip()[:200], role.strip()[:200]
     record.signed_at, record.signed_by_id = _now(), getattr(user, "id", None)
@@ -385,18 +407,6 @@ def amend(record: AssessmentRecord, answers: dict, reason: str, user,
     record.band, record.band_label, record.band_response = result.band, result.band_label, result.band_response
     db.session.flush()
     return result, record
-
-
-def history_points(records: list[AssessmentRecord]) -> list[tuple[dt.datetime, float]]:
-    """(taken at, total) of the submitted assessments, oldest first, for the chart."""
-    points = []
-    for record in records:
-        if record.status in DONE and record.total not in (None, "") and record.taken_at is not None:
-            try:
-                points.append((_aware(record.taken_at), float(record.total)))
-            except ValueError:
-                continue
-    return sorted(points)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -31,6 +31,19 @@ class StoreError(ValueError):
         self.issues = issues or []
 
 
+class DuplicateSubmission(StoreError):
+    """Answers were already stored under this idempotency key; `existing` is that submission."""
+
+    def __init__(self, existing: Submission | None = None) -> None:
+        super().__init__("answers were already stored under this idempotency key")
+        self.existing = existing
+
+
+def submission_id_for(idempotency_key: str) -> str:
+    """The submission id answers sent under this key are stored as (the same key, the same id)."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"writecarenotes:submission:{idempotency_key}").hex
+
+
 @dataclass(frozen=True)
 class DefinitionVersion:
     key: str
@@ -122,8 +135,13 @@ class FormStore(ABC):
         """Adapter primitive."""
 
     @abstractmethod
-    def _insert_submission(self, record: Submission) -> None:
-        """Adapter primitive."""
+    def _insert_submission(self, record: Submission, connection: Any = None) -> None:
+        """Adapter primitive: insert once (DuplicateSubmission if the id exists), in `connection`'s
+        transaction when given (only where `shares_transaction` says it can)."""
+
+    def shares_transaction(self, connection: Any) -> bool:
+        """Whether this store can write in the caller's transaction on this SQLAlchemy connection."""
+        return False
 
     @abstractmethod
     def _get_submission(self, submission_id: str) -> Submission | None:
@@ -281,11 +299,18 @@ class FormStore(ABC):
         locale: str | None = None,
         today: dt.date | None = None,
         now: dt.datetime | None = None,
+        idempotency_key: str | None = None,
+        connection: Any = None,
     ) -> tuple[Result, Submission | None]:
         """Validate and score against a published version and store the frozen result.
 
         Returns the engine result and the stored submission, or (result with errors, None).
+        With an `idempotency_key` the answers are stored once under it: sending them again raises
+        DuplicateSubmission carrying what was stored. With a `connection` the store writes in that
+        transaction (see `shares_transaction`).
         """
+        if connection is not None and not self.shares_transaction(connection):
+            raise StoreError("this form store cannot write in the caller's transaction")
         record = self.get_definition(key, version)
         if record is None or record.status == DRAFT:
             raise StoreError(f"{key} has no published version{'' if version is None else f' {version}'}")
@@ -296,7 +321,7 @@ class FormStore(ABC):
             return result, None
         stamp = utc(now)
         submission = Submission(
-            id=uuid.uuid4().hex,
+            id=uuid.uuid4().hex if idempotency_key is None else submission_id_for(idempotency_key),
             form_key=key,
             version=definition.version,
             sha256=definition.sha256,
@@ -311,11 +336,18 @@ class FormStore(ABC):
             updated_at=stamp,
             data=result.record(),
         )
-        self._insert_submission(submission)
+        try:
+            self._insert_submission(submission, connection)
+        except DuplicateSubmission:
+            raise DuplicateSubmission(self._get_submission(submission.id)) from None
         return result, submission
 
     def get_submission(self, submission_id: str) -> Submission | None:
         return self._get_submission(str(submission_id))
+
+    def find_submission(self, idempotency_key: str) -> Submission | None:
+        """The submission stored under this idempotency key, if any."""
+        return self._get_submission(submission_id_for(idempotency_key))
 
     def list_submissions(
         self,
@@ -478,9 +510,11 @@ __all__ = [
     "Amendment",
     "DefinitionError",
     "DefinitionVersion",
+    "DuplicateSubmission",
     "FormStore",
     "StoreError",
     "Submission",
     "build_store",
+    "submission_id_for",
     "utc",
 ]

@@ -24,7 +24,7 @@ from mongoengine import (
 from mongoengine.errors import NotUniqueError
 
 from forms.jsonio import canonical_dumps
-from forms.store import Amendment, DefinitionVersion, FormStore, StoreError, Submission
+from forms.store import Amendment, DefinitionVersion, DuplicateSubmission, FormStore, StoreError, Submission
 
 ALIAS = "form_store"
 
@@ -234,8 +234,11 @@ class MongoFormStore(FormStore):
                 **{f"set__{k}": v for k, v in values.items()}
             )
 
-    def _insert_submission(self, record: Submission) -> None:
-        SubmissionDoc(sid=record.id, **_submission_values(record)).save(force_insert=True)
+    def _insert_submission(self, record: Submission, connection: Any = None) -> None:
+        try:
+            SubmissionDoc(sid=record.id, **_submission_values(record)).save(force_insert=True)
+        except NotUniqueError:
+            raise DuplicateSubmission() from None
 
     def _get_submission(self, submission_id: str) -> Submission | None:
         doc = SubmissionDoc.objects(sid=submission_id).first()

@@ -33,7 +33,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine, RowMapping
 from sqlalchemy.exc import IntegrityError
 
-from forms.store import Amendment, DefinitionVersion, FormStore, StoreError, Submission
+from forms.store import Amendment, DefinitionVersion, DuplicateSubmission, FormStore, StoreError, Submission
 
 metadata = MetaData()
 JsonType = JSON().with_variant(JSONB(), "postgresql")
@@ -192,9 +192,21 @@ class SqlFormStore(FormStore):
         except IntegrityError:
             raise StoreError(f"{record.key} version {record.version} already exists") from None
 
-    def _insert_submission(self, record: Submission) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(insert(submissions).values(**_submission_values(record)))
+    def shares_transaction(self, connection: Any) -> bool:
+        """True for a connection to this store's own database (the same engine's pool)."""
+        return getattr(connection, "engine", None) is not None and connection.engine.pool is self.engine.pool
+
+    def _insert_submission(self, record: Submission, connection: Any = None) -> None:
+        statement = insert(submissions).values(**_submission_values(record))
+        try:
+            if connection is not None:
+                with connection.begin_nested():  # a duplicate leaves the caller's transaction usable
+                    connection.execute(statement)
+            else:
+                with self.engine.begin() as conn:
+                    conn.execute(statement)
+        except IntegrityError:
+            raise DuplicateSubmission() from None
 
     def _get_submission(self, submission_id: str) -> Submission | None:
         with self.engine.connect() as conn:

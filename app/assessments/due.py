@@ -1,0 +1,151 @@
+"""When each scheduled assessment falls due, for one resident or every resident of some homes.
+
+A record the home cannot read (submitted, but without its answers, score or time: a submit that
+was cut off half way) never stops a page or a daily job: it is left out of the rule, logged with
+its id, and listed on the line as incomplete, for everyone in that home to see until the repair
+(`services.repair_half_written_submissions`) has finished it or returned it to a draft.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from app.assessments.models import AssessmentRecord, AssessmentSchedule, RecordStatus
+from app.assessments.services import DONE, form_title, is_incomplete
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
+@dataclass
+class DueLine:
+    schedule: AssessmentSchedule
+    title: str
+    last: AssessmentRecord | None
+    draft: AssessmentRecord | None
+    due_at: dt.datetime
+    overdue: bool
+    incomplete: list[AssessmentRecord] = field(default_factory=list)
+
+
+def records_of(resident_id: int, form_key: str | None = None) -> list[AssessmentRecord]:
+    query = select(AssessmentRecord).where(AssessmentRecord.resident_id == resident_id)
+    if form_key:
+        query = query.where(AssessmentRecord.form_key == form_key)
+    return list(db.session.scalars(query.order_by(AssessmentRecord.taken_at.desc().nulls_first(),
+                                                   AssessmentRecord.id.desc())))
+
+
+def report_incomplete(record: AssessmentRecord, where: str) -> None:
+    log.warning("assessment record %s (%s, resident %s, home %s) is incomplete: submitted without its answers; "
+                "left out of %s until it is repaired", record.id, record.form_key, record.resident_id,
+                record.home_id, where)
+
+
+def _schedules(home_ids) -> dict[int, list[AssessmentSchedule]]:
+    found: dict[int, list[AssessmentSchedule]] = {}
+    for schedule in db.session.scalars(
+        select(AssessmentSchedule).where(AssessmentSchedule.home_id.in_(sorted(home_ids)),
+                                         AssessmentSchedule.active.is_(True))
+        .order_by(AssessmentSchedule.form_key)
+    ):
+        found.setdefault(schedule.home_id, []).append(schedule)
+    return found
+
+
+def _lines(resident, schedules, records, now: dt.datetime, title: Callable[[str], str]) -> list[DueLine]:
+    """The rule: the last submitted or signed assessment plus the schedule's interval, or sooner if
+    its band said so (`next_due_at`); none yet: due on admission when the schedule says so, else now.
+    `records` are the resident's, newest first; incomplete ones are left out and reported."""
+    stay = resident.current_stay
+    admitted = _aware(stay.admitted_at) if stay is not None else None
+    lines = []
+    for schedule in schedules:
+        mine = [r for r in records if r.form_key == schedule.form_key]
+        incomplete = [r for r in mine if is_incomplete(r)]
+        for record in incomplete:
+            report_incomplete(record, "the due list")
+        last = next((r for r in mine if r.status in DONE and not is_incomplete(r)), None)
+        draft = next((r for r in mine if r.status == RecordStatus.draft), None)
+        if last is None:
+            due = admitted if (schedule.on_admission and admitted) else now
+        else:
+            due = _aware(last.taken_at) + dt.timedelta(days=schedule.every_days)
+            if last.next_due_at is not None:
+                due = min(due, _aware(last.next_due_at))
+        lines.append(DueLine(schedule, title(schedule.form_key), last, draft, due, due <= now, incomplete))
+    return lines
+
+
+def due_lines(resident, now: dt.datetime | None = None) -> list[DueLine]:
+    """Each form the resident's home schedules: the last result, any draft, and when the next is due."""
+    schedules = _schedules([resident.home_id]).get(resident.home_id, [])
+    return _lines(resident, schedules, records_of(resident.id), now or _now(), form_title)
+
+
+def due_table(home_ids, now: dt.datetime | None = None, title: Callable[[str], str] | None = None,
+              ) -> list[tuple[Any, DueLine]]:
+    """Every scheduled assessment of the residents living in these homes, soonest due first, in a
+    few queries whatever the number of residents. `title` names a form (default: its title, which
+    publishes a standard form on first use; a reminder passes one that only reads)."""
+    from app.residents.models import Resident, ResidentStatus
+
+    now = now or _now()
+    schedules = _schedules(home_ids)
+    residents = db.session.scalars(
+        select(Resident).where(Resident.home_id.in_(sorted(schedules)), Resident.voided_at.is_(None),
+                               Resident.status.in_([ResidentStatus.in_residence, ResidentStatus.hospital_leave]))
+        .order_by(Resident.last_name, Resident.first_name, Resident.id)
+    ).all() if schedules else []
+    by_resident: dict[int, list[AssessmentRecord]] = {}
+    if residents:
+        for record in db.session.scalars(
+            select(AssessmentRecord).where(AssessmentRecord.resident_id.in_([r.id for r in residents]))
+            .order_by(AssessmentRecord.taken_at.desc().nulls_first(), AssessmentRecord.id.desc())
+        ):
+            by_resident.setdefault(record.resident_id, []).append(record)
+    titles: dict[str, str] = {}
+
+    def cached_title(key: str) -> str:
+        if key not in titles:
+            titles[key] = (title or form_title)(key)
+        return titles[key]
+
+    found = [(resident, line) for resident in residents
+             for line in _lines(resident, schedules[resident.home_id], by_resident.get(resident.id, []), now,
+                                cached_title)]
+    return sorted(found, key=lambda pair: pair[1].due_at)
+
+
+def home_due(home_ids, now: dt.datetime | None = None) -> list[tuple[Any, DueLine]]:
+    """Due and overdue assessments of the residents living in these homes, soonest first."""
+    now = now or _now()
+    return [(r, line) for r, line in due_table(home_ids, now) if line.due_at <= now + dt.timedelta(days=7)]
+
+
+def history_points(records: list[AssessmentRecord]) -> list[tuple[dt.datetime, float]]:
+    """(taken at, total) of the submitted assessments, oldest first, for the chart."""
+    points = []
+    for record in records:
+        if record.status in DONE and record.total not in (None, "") and record.taken_at is not None:
+            try:
+                points.append((_aware(record.taken_at), float(record.total)))
+            except ValueError:
+                continue
+    return sorted(points)
