@@ -433,9 +433,8 @@ def parse_scenario(data) -> Scenario:
             raise ScenarioError(field, f"two versions from the same date {agreement.start} "
                                        f"(agreements[{seen[agreement.start]}] and agreements[{agreement.index}])")
         seen[agreement.start] = agreement.index
-        if agreement.start < admitted:
-            raise ScenarioError(field, f"the agreement starts on {agreement.start}, before the stay "
-                                       f"(admitted {admitted})")
+        # An agreement dated before admission (signed ahead, or carried from an earlier stay) charges
+        # nothing before the admission day. Recording one in the product is refused; a scenario may hold it.
         if left is not None and agreement.start > left:
             raise ScenarioError(field, f"the agreement starts on {agreement.start}, after the stay ended ({left})")
     agreements.sort(key=lambda a: a.start)

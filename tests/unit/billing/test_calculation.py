@@ -207,11 +207,16 @@ def test_hospital_absence_charged_nothing_after_n_days():
     assert amounts(result) == [("2026-04-04", "2026-04-30", 27, "2700.00")]
 
 
-def test_the_issue_example_as_written_is_refused_because_the_agreement_predates_the_stay():
-    with pytest.raises(ScenarioError) as caught:
-        preview(ISSUE_EXAMPLE)
-    assert caught.value.field == "agreements[0].from"
-    assert "before the stay" in caught.value.message
+def test_the_issue_example_as_written_charges_from_admission_only():
+    result = preview(ISSUE_EXAMPLE)
+    # The agreement dates from 1 January but the stay from 10 March: nothing is charged before admission.
+    # April as in the next test: FNC 1147.20, resident 4852.80.
+    assert amounts(result, type="charge") == [("2026-04-01", "2026-04-30", 30, "1147.20"),
+                                              ("2026-04-01", "2026-04-30", 30, "4852.80")]
+    # January–February were invoiced (1000 × 59 ÷ 7 = 8428.57) for days before the stay (0 days due): credited.
+    assert amounts(result, "Resident", "adjustment") == [("2026-01-01", "2026-02-28", 0, "-8428.57")]
+    assert result["total"] == "-2428.57"  # 6000.00 − 8428.57
+    assert rerun(ISSUE_EXAMPLE, result)["lines"] == []
 
 
 def test_the_issue_example_with_the_stay_from_1_january():
@@ -326,7 +331,6 @@ def _bad(**changes):
 BAD = [
     ("fixed shares exceed the fee", _bad(agreements__0__weekly_fee="90.00"), "agreements[0].shares[0].weekly"),
     ("two versions the same date", _bad(agreements=[agreement(), agreement()]), "agreements[1].from"),
-    ("agreement before the stay", _bad(agreements__0__from="2025-05-31"), "agreements[0].from"),
     ("three decimals", _bad(agreements__0__weekly_fee="1000.005"), "agreements[0].weekly_fee"),
     ("three decimals in a share", _bad(agreements__0__shares__0__weekly="100.001"), "agreements[0].shares[0].weekly"),
     ("a float", _bad(agreements__0__weekly_fee=1000.5), "agreements[0].weekly_fee"),
