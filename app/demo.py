@@ -146,6 +146,9 @@ def load_demo_data() -> dict | None:
         from app.careplans.demo import load_demo_care_plans
 
         load_demo_care_plans(homes)
+        from app.billing.demo import load_demo_billing
+
+        load_demo_billing(homes)
         db.session.commit()
         from app.assessments.demo import load_demo_assessments
 

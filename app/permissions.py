@@ -127,7 +127,7 @@ MATRIX: dict[str, dict[str, str]] = {
     },
     "Finance": {
         "Organisations": "r", "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r",
-        "Documents and jobs": "r", "Notifications": "r",
+        "Documents and jobs": "rw", "Notifications": "r",  # rw: prints billing documents
         "Residents": "r", "Stays": "r", "Occupancy": "r",
         **BILLING_READ,
         "Billing payers": "rw", "Fee agreements": "rw", "Extras": "rw", "Invoices": "rw", "Invoice runs": "rw",

@@ -20,6 +20,7 @@ def register_views(appbuilder) -> None:
         add(pages.BillingPagesView, "Billing", label=_l("Billing"), icon="fa-gbp", category=CATEGORY, **first)
         first = {}
         add(pages.AgedDebtView, "Aged debt", label=_l("Aged debt"), icon="fa-bar-chart", category=CATEGORY)
+        appbuilder.add_view_no_menu(pages.BillingFormsView)
     add(views.InvoiceView, "Invoices", label=_l("Invoices and credit notes"), icon="fa-file-text-o",
         category=CATEGORY, **first)
     add(views.InvoiceRunView, "Invoice runs", label=_l("Invoice runs"), icon="fa-cogs", category=CATEGORY)
