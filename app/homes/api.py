@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
 
 from app.crud import READ_ONLY_API, CareModelApi
+from app.homes import emergency
 from app.homes.models import Bed, BedServicePeriod, CareHome, Organisation, Room, Unit
 from app.homes.views import HomeRules
 
@@ -36,6 +39,28 @@ class CareHomeApi(HomeRules, CareModelApi):
         "phone", "email", "emergency_access_notes", "active",
     ]
     order_columns = ["name", "town", "registered_places"]
+
+    # Emergency access notes (app/homes/emergency.py): shown and audited, or left out; changed
+    # only by roles that may change them.
+    def pre_get(self, data):
+        result = data.get("result", {})
+        if not emergency.may("can_read"):
+            result.pop(emergency.FIELD, None)
+        elif result.get(emergency.FIELD):
+            emergency.record_view(data["id"])
+
+    def _refuse_notes(self):
+        body = request.get_json(silent=True)
+        if isinstance(body, dict) and emergency.FIELD in body and not emergency.may("can_write"):
+            message = str(_l("Your role may not change these details."))
+            return self.response(403, message={emergency.FIELD: [message]})
+        return None
+
+    def post_headless(self):
+        return self._refuse_notes() or super().post_headless()
+
+    def put_headless(self, pk):
+        return self._refuse_notes() or super().put_headless(pk)
 
 
 class UnitApi(CareModelApi):

@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 from app.access import is_group_admin
 from app.crud import READ_ONLY_VIEW, CareModelView
 from app.exceptions import HomeScopeError
-from app.homes import services
+from app.homes import emergency, services
 from app.homes.models import Bed, BedServicePeriod, CareHome, Organisation, Room, Unit
 
 ONLY_GROUP_ADDS_HOMES = _l("Only the group's administrators add care homes.")
@@ -94,6 +94,10 @@ class OrganisationView(CareModelView):
     label_columns = LABELS
 
 
+def _keep_stored(obj, name):
+    """populate_obj of a form field the user may not change: the stored value stays."""
+
+
 class CareHomeListWidget(ListWidget):
     """The list of homes; "add" shows only to the group's administrators."""
 
@@ -131,6 +135,36 @@ class CareHomeView(HomeRules, CareModelView):
 
     def _get_list_widget(self, *args, **kwargs):
         return super()._get_list_widget(*args, may_add_home=is_group_admin(), **kwargs)
+
+    # Emergency access notes (app/homes/emergency.py): shown and audited, or left out.
+    def _get_show_widget(self, pk, item, widgets=None, actions=None, show_fieldsets=None):
+        fieldsets = show_fieldsets or self.show_fieldsets
+        if emergency.may("can_read"):
+            emergency.record_view(item.id)
+        else:
+            fieldsets = [(name, {**spec, "fields": [f for f in spec["fields"] if f != emergency.FIELD]})
+                         for name, spec in fieldsets]
+            fieldsets = [(name, spec) for name, spec in fieldsets if spec["fields"]]
+        return super()._get_show_widget(pk, item, widgets=widgets, actions=actions, show_fieldsets=fieldsets)
+
+    def prefill_form(self, form, pk):
+        super().prefill_form(form, pk)
+        if emergency.may("can_write"):
+            emergency.record_view(pk)
+
+    def process_form(self, form, is_created):
+        if not emergency.may("can_write") and emergency.FIELD in form:
+            form[emergency.FIELD].populate_obj = _keep_stored
+        super().process_form(form, is_created)
+
+    def _without_notes(self, exclude_cols):
+        return list(exclude_cols or []) + ([] if emergency.may("can_write") else [emergency.FIELD])
+
+    def _get_add_widget(self, form, exclude_cols=None, widgets=None):
+        return super()._get_add_widget(form, exclude_cols=self._without_notes(exclude_cols), widgets=widgets)
+
+    def _get_edit_widget(self, form, exclude_cols=None, widgets=None):
+        return super()._get_edit_widget(form, exclude_cols=self._without_notes(exclude_cols), widgets=widgets)
 
     @expose("/add", methods=["GET", "POST"])
     @has_access
