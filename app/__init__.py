@@ -69,6 +69,12 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
 
     app.register_blueprint(ops)
     csrf.exempt(ops)
+
+    @app.get("/favicon.ico")
+    def favicon():
+        """The browser tab's icon (browsers ask for it here)."""
+        return app.send_static_file("img/favicon.ico")
+
     return app
 
 

@@ -45,6 +45,11 @@ class CarePlanDocument:
     consent: str = ""
     written_by: str = ""
     history: list[str] = field(default_factory=list)  # "Version 1: 01 Oct 2026 by …"
+    # Page 1, for a visiting clinician: what they need before anything else.
+    allergies: str = ""
+    resuscitation: str = ""  # DNACPR / ReSPECT decisions in force, in words
+    key_risks: str = ""
+    latest_results: list[str] = field(default_factory=list)  # "MUST: 2, High risk (12 Nov 2026)"
 
 
 def _date(value: dt.date | None) -> str:
@@ -75,6 +80,7 @@ def care_plan_story(doc: CarePlanDocument) -> list:
     ) if p)
     if identity:
         story.append(Paragraph(text(identity), STYLES["subtitle"]))
+    story += [_clinician_box(doc), Spacer(1, 3 * mm)]
     story.append(_rows_table([
         ("Version", f"{doc.version_no} ({doc.status})"),
         ("Reviewed on", _date(doc.reviewed_on)),
@@ -101,7 +107,49 @@ def care_plan_story(doc: CarePlanDocument) -> list:
     if doc.history:
         story += [Spacer(1, 4 * mm), Paragraph("Versions", STYLES["h2"])]
         story += [Paragraph(text(line), STYLES["small"]) for line in doc.history]
+    story += [Spacer(1, 6 * mm), _signatures()]
     return story
+
+
+def _clinician_box(doc: CarePlanDocument) -> Table:
+    """Allergies, resuscitation decisions, key risks and the latest score of each scheduled
+    assessment, boxed at the top of page 1."""
+    rows = [
+        ("Allergies", doc.allergies or "None recorded"),
+        ("DNACPR / ReSPECT", doc.resuscitation or "No DNACPR or ReSPECT decision recorded"),
+        ("Key risks", doc.key_risks or "None recorded"),
+        ("Latest assessments", "\n".join(doc.latest_results) or "None recorded"),
+    ]
+    data = [[Paragraph("For a visiting clinician", STYLES["cell_bold"]), ""]]
+    data += [[Paragraph(text(label), STYLES["label"]), Paragraph(text(value).replace("\n", "<br/>"), STYLES["cell"])]
+             for label, value in rows]
+    table = Table(data, colWidths=[LABEL_WIDTH, INNER_WIDTH - LABEL_WIDTH])
+    table.setStyle(TableStyle([
+        ("SPAN", (0, 0), (-1, 0)),
+        ("BACKGROUND", (0, 0), (-1, 0), BAND),
+        ("BOX", (0, 0), (-1, -1), 0.8, RULE),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, 1), (-1, -2), 0.3, RULE),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]))
+    return table
+
+
+def _signatures() -> KeepTogether:
+    """Lines for the resident or their representative and the nurse to sign by hand."""
+    line = "_" * 38
+    rows = [
+        [Paragraph("Resident or their representative", STYLES["label"]), Paragraph(line, STYLES["cell"]),
+         Paragraph("Date ____________", STYLES["cell"])],
+        [Paragraph("Name (capitals)", STYLES["label"]), Paragraph(line, STYLES["cell"]), ""],
+        [Paragraph("Nurse", STYLES["label"]), Paragraph(line, STYLES["cell"]),
+         Paragraph("Date ____________", STYLES["cell"])],
+        [Paragraph("Name (capitals)", STYLES["label"]), Paragraph(line, STYLES["cell"]), ""],
+    ]
+    table = Table(rows, colWidths=[LABEL_WIDTH + 10 * mm, 80 * mm, INNER_WIDTH - LABEL_WIDTH - 90 * mm])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("TOPPADDING", (0, 0), (-1, -1), 7)]))
+    return KeepTogether([Paragraph("Signatures", STYLES["h2"]), table])
 
 
 def _info(title: str, home_name: str, header_right: str, printed_by: str, printed_at: dt.datetime) -> DocumentInfo:

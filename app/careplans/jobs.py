@@ -81,7 +81,44 @@ def build_document(plan: CarePlan):
         location=str(stay.bed) if stay is not None and stay.bed is not None else "",
         review_notes=version.review_notes or "", participants=participants, consent=consent,
         written_by=_who(version.created_by_id), history=history,
+        allergies=resident.allergies or "", key_risks=resident.key_risks or "",
+        resuscitation=_resuscitation(resident), latest_results=_latest_results(resident),
     )
+
+
+def _resuscitation(resident) -> str:
+    """DNACPR and ReSPECT decisions in force, in words."""
+    from app.labels import label
+    from app.residents.models import LegalKind, LegalRecord, LegalStatus
+
+    records = db.session.scalars(
+        select(LegalRecord).where(LegalRecord.resident_id == resident.id, LegalRecord.voided_at.is_(None),
+                                  LegalRecord.kind.in_([LegalKind.dnacpr, LegalKind.respect]),
+                                  LegalRecord.status == LegalStatus.in_force)
+        .order_by(LegalRecord.decided_on)
+    )
+    parts = []
+    for record in records:
+        when = f" ({record.decided_on.strftime('%d %b %Y')})" if record.decided_on else ""
+        parts.append(f"{label(record.kind)} in force{when}" + (f": {record.decision}" if record.decision else ""))
+    return "; ".join(parts)
+
+
+def _latest_results(resident) -> list[str]:
+    """The latest score and band of each assessment the home schedules for the resident."""
+    from app.assessments.due import due_lines
+    from reports.base import london
+
+    results = []
+    for line in due_lines(resident):
+        last = line.last
+        if last is None:
+            results.append(f"{line.title}: not yet done")
+            continue
+        outcome = ", ".join(p for p in (last.total or "", last.band_label or "") if p) or "recorded"
+        when = london(last.taken_at, with_time=False) if last.taken_at else ""
+        results.append(f"{line.title}: {outcome}" + (f" ({when})" if when else ""))
+    return results
 
 
 def render_care_plan_pdf(care_plan_id: int, user_id: int) -> str:

@@ -42,9 +42,36 @@ def test_nurse_prints_a_care_plan_with_a_welsh_name(inline, auth, client, world)
     text = pdf_text(client.get(f"/documents/file/{job.id}").data)
     for expected in ("Alder House", "Cynllun gofal: Siân Ŵyn-Gwŷn", "Cyfathrebu (communication)", "Siarad Cymraeg",
                      "Speak Welsh first — always", "Dafydd ap Gwŷn", "Consent given (Siân Ŵyn-Gwŷn)",
-                     "Reviewed with Dafydd", "Version 2", "Version 1: reviewed", "Page 1 of 1", "Printed",
+                     "Reviewed with Dafydd", "Version 2", "Version 1: reviewed", "Page 1 of", "Printed",
                      "Nurse Tester (nurse)", f"Next review {plan.next_review_on.strftime('%d %b %Y')}"):
         assert expected in text, expected
+
+
+def test_page_one_carries_what_a_visiting_clinician_needs_and_signature_lines(inline, auth, client, world):
+    from app.assessments.models import AssessmentRecord, RecordStatus
+
+    resident = world.resident_a
+    with acting_as(None, "test"):
+        resident.allergies, resident.key_risks = "Penicillin (rash)", "Falls at night"
+        db.session.add(AssessmentRecord(
+            home_id=resident.home_id, resident_id=resident.id, form_key="must", version=1, sha256="0" * 64,
+            token="pdf-page-one", answers={}, status=RecordStatus.submitted, submission_id="pdfpageone",
+            total="2", band="high", band_label="High risk (2 or more)",
+            taken_at=dt.datetime(2026, 11, 12, 10, tzinfo=dt.UTC)))
+        plan = services.create_care_plan(resident.id, "standard", None, None, title="Care plan")
+        db.session.commit()
+    auth.login("nurse")
+    client.post(f"/careplans/plan/{plan.id}/print")
+    [job] = jobs_of("nurse")
+    assert job.status == "finished", job.error
+    pdf = client.get(f"/documents/file/{job.id}").data
+    first_page = " ".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+    for expected in ("For a visiting clinician", "Penicillin (rash)", "DNACPR in force", "Do not attempt CPR",
+                     "Falls at night", "('MUST'): 2, High risk (2 or more) (12 Nov 2026)",
+                     "Morse Fall Scale: not yet done"):
+        assert expected in first_page, expected
+    text = pdf_text(pdf)
+    assert "Resident or their representative" in text and "Nurse" in text and "Signatures" in text
 
 
 def test_a_voided_plan_is_not_printed(inline, auth, client, world):

@@ -77,3 +77,9 @@ def test_every_link_of_a_roles_own_menus_opens(client, auth, role):
         if response.status_code != 200 or 'name="password"' in body and "/login" in response.request.path:
             failures.append(f"{text or link} ({link}): {response.status_code} at {response.request.path}")
     assert not failures, f"{role}: " + "; ".join(failures)
+
+
+def test_the_browser_tab_has_an_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
