@@ -186,14 +186,17 @@ def _action(row: Mapping[str, Any], n: int, m: int, problems: dict[str, str]) ->
 def update_permissions(
     definition: Mapping[str, Any], chosen: Mapping[str, Sequence[str]], known_roles: Sequence[str]
 ) -> dict[str, Any]:
-    """x-permissions from the roles ticked for each right; unknown role names are refused."""
+    """x-permissions from the roles ticked for each right; unknown role names are refused. A right
+    with no role ticked is left out, so it follows the role permissions as on a form without the
+    panel (an empty list would mean nobody but administrators)."""
     block: dict[str, list[str]] = {}
     for right in RIGHTS:
         roles = list(dict.fromkeys(chosen.get(right) or ()))
         unknown = [r for r in roles if r not in known_roles]
         if unknown:
             raise ComposeError({right: _l("unknown role: %(roles)s", roles=", ".join(unknown))})
-        block[right] = roles
+        if roles:
+            block[right] = roles
     out = copy.deepcopy(dict(definition))
     out["x-permissions"] = block
     return out

@@ -17,6 +17,7 @@ from forms.lint import lint
 from forms.rendering import build_form_class
 
 RESOURCE = "Form builder"
+RIGHT_LABELS = {"fill": _l("Fill in"), "view": _l("View"), "sign": _l("Sign")}
 
 
 class FormBuilderView(BaseView):
@@ -292,8 +293,13 @@ class FormBuilderView(BaseView):
     def permissions(self, key, version):
         chosen = editor_input.permissions_input(request.form)
         roles = self._role_names()
+        open_rights = [str(RIGHT_LABELS.get(right, right)) for right in compose.RIGHTS if not chosen.get(right)]
+        message = _l("Permissions saved.")
+        if open_rights:
+            message = _l("Permissions saved. %(rights)s: no role ticked, so every role whose permissions "
+                         "allow it may do this.", rights=", ".join(open_rights))
         return self._apply(key, version, lambda d: compose_scoring.update_permissions(d, chosen, roles),
-                           message=_l("Permissions saved."))
+                           message=message)
 
     @expose("/edit/<key>/<int:version>/publish", methods=["POST"])
     @has_access
