@@ -257,8 +257,7 @@ def record_event(
     session: Session | None = None,
     engine=None,
 ) -> int:
-    """Write one event (sign-ins, denials, key rotations...). Returns its id (0 for a permission
-    denial only counted, see app.audit_denials).
+    """Write one event (sign-ins, denials, key rotations...). Returns its id.
 
     With a session, the event joins that session's transaction. Without one it commits in its own
     short transaction on `engine` (default: the app's `db.engine`), so it survives a request that
@@ -267,18 +266,6 @@ def record_event(
     joins that transaction instead.
     """
     ctx = current_context()
-    if action == "permission_denied" and entity_id is None:
-        # at most one event per user, route and minute, with a count of those not listed
-        from app.audit_denials import route_of, tally
-
-        changes = dict(changes or {})
-        entity_id = route_of(changes.get("path"))
-        with (engine or _default_engine()).connect() as connection:
-            earlier = tally.note(connection, actor_id or ctx.get("actor_id"), ctx.get("actor_name"), entity_id)
-        if earlier is None:
-            return 0
-        if earlier:
-            changes["repeats_since_last_event"] = earlier
     if actor_id is not None or actor_name is not None:
         same = actor_id is not None and actor_id == ctx["actor_id"]
         ctx["actor_name"] = actor_name or (ctx["actor_name"] if same else f"#{actor_id}")
@@ -295,12 +282,6 @@ def record_event(
             return _append(busy, [ev])[0]["id"]
     with engine.begin() as connection:
         return _append(connection, [ev])[0]["id"]
-
-
-def _default_engine():
-    from app.extensions import db
-
-    return db.engine
 
 
 def _connection_of(session: Session):
@@ -385,9 +366,9 @@ def _ids(objects) -> list[str]:
 
 
 def _home_of(obj, values: Mapping[str, Any], entity_id: str | None) -> int | None:
-    from app.homes.models import CareHome
-
-    if isinstance(obj, CareHome):
+    """A row's home: its `home_id`, or its own id for the care home itself (a model that says so
+    with `audit_home_is_own_id`; this module imports no domain model)."""
+    if getattr(type(obj), "audit_home_is_own_id", False):
         return int(entity_id) if entity_id else None
     return values.get("home_id")
 

@@ -9,6 +9,10 @@ enforce the scope for all of them at once, so a new home-owned model needs no ex
   from the row's parent or the current home, and refuses links to rows the user cannot see.
 
 Outside a request (CLI, jobs, migrations) nothing is scoped unless `scoped_to()` says so.
+
+This module is part of the core and imports no domain model: the care home model marks itself
+with `HomeRootMixin` and is found through `home_model()`, so imports only point from the homes
+package down to here.
 """
 
 from __future__ import annotations
@@ -47,23 +51,38 @@ class HomeOwnedMixin:
         return relationship("CareHome", foreign_keys=[cls.home_id])
 
 
+class HomeRootMixin:
+    """The care home itself: its own id is its scope (and, in the audit trail, its home id).
+
+    The one mapped class that inherits it registers itself here when it is defined, so the core
+    can query homes without importing the homes package."""
+
+    audit_home_is_own_id = True  # read by app.audit, which imports nothing from here
+    _registered: type | None = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        HomeRootMixin._registered = cls
+
+
+def home_model() -> type:
+    """The care home model (app.homes.models.CareHome), once the models are imported."""
+    if HomeRootMixin._registered is None:
+        raise RuntimeError("no care home model is defined yet: import the app's models first")
+    return HomeRootMixin._registered
+
+
 # ---------------------------------------------------------------------------------------------
 # The scope of the current user
-
-
-def _care_home_model():
-    from app.homes.models import CareHome
-
-    return CareHome
 
 
 def homes_of(user) -> list:
     """The homes a user works in, by name (every home for group-wide users)."""
     from app.extensions import db
 
-    CareHome = _care_home_model()
     if user is None or not getattr(user, "is_authenticated", False):
         return []
+    CareHome = home_model()
     query = select(CareHome).order_by(CareHome.name).execution_options(skip_home_scope=True)
     if not getattr(user, "all_homes", False):
         ids = [h.id for h in user.homes]
@@ -167,15 +186,14 @@ def switch_home(home_id: int | str | None) -> bool:
 
 
 def _in_scope_criteria(scope: tuple[int, ...]):
-    CareHome = _care_home_model()
     return (
         with_loader_criteria(HomeOwnedMixin, lambda cls: cls.home_id.in_(scope), include_aliases=True),
-        with_loader_criteria(CareHome, lambda cls: cls.id.in_(scope), include_aliases=True),
+        with_loader_criteria(home_model(), lambda cls: cls.id.in_(scope), include_aliases=True),
     )
 
 
 def _is_scoped(mapper) -> bool:
-    return issubclass(mapper.class_, HomeOwnedMixin) or mapper.class_ is _care_home_model()
+    return issubclass(mapper.class_, (HomeOwnedMixin, HomeRootMixin))
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -200,22 +218,20 @@ def _scope_reads(state):
 
 
 def _home_of(obj) -> int | None:
-    CareHome = _care_home_model()
-    if isinstance(obj, CareHome):
+    if isinstance(obj, HomeRootMixin):
         return obj.id
     return getattr(obj, "home_id", None)
 
 
 def _parents(obj):
     """(relationship name, related object or None, fk value) for each many-to-one to a home-owned row."""
-    CareHome = _care_home_model()
     mapper = inspect(obj).mapper
     state = inspect(obj)
     for rel in mapper.relationships:
         if rel.direction.name != "MANYTOONE" or rel.key == "home":
             continue
         target = rel.mapper.class_
-        if not (issubclass(target, HomeOwnedMixin) or issubclass(target, CareHome)):
+        if not issubclass(target, (HomeOwnedMixin, HomeRootMixin)):
             continue
         local_cols = list(rel.local_columns)
         if len(local_cols) != 1:
@@ -251,7 +267,7 @@ def _check_parents(session, obj, scope: frozenset[int] | None) -> None:
 def assign_home(session, obj, scope: frozenset[int] | None = None) -> None:
     """Check a row's links, and give a new home-owned row its home: from the row it hangs off
     (a room's unit), else the user's current home."""
-    if isinstance(obj, HomeOwnedMixin) or isinstance(obj, _care_home_model()):
+    if isinstance(obj, (HomeOwnedMixin, HomeRootMixin)):
         _check_parents(session, obj, current_scope() if scope is None else scope)
     if not isinstance(obj, HomeOwnedMixin):
         return
@@ -267,7 +283,6 @@ def assign_home(session, obj, scope: frozenset[int] | None = None) -> None:
 @event.listens_for(Session, "before_flush")
 def _guard_writes(session, flush_context, instances):
     scope = current_scope()
-    CareHome = _care_home_model()
     for obj in list(session.new) + list(session.dirty):
         assign_home(session, obj, scope)
         if not isinstance(obj, HomeOwnedMixin):
@@ -280,7 +295,7 @@ def _guard_writes(session, flush_context, instances):
     if scope is None:
         return
     for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, CareHome) and obj.id not in scope:
+        if isinstance(obj, HomeRootMixin) and obj.id not in scope:
             raise HomeScopeError({"home": [str(_l("You do not work in that home."))]})
     for obj in session.deleted:
         if isinstance(obj, HomeOwnedMixin) and obj.home_id not in scope:

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.careplans.models import CarePlan, CarePlanVersion, Consent, PlanStatus
-from app.exceptions import DomainError, NotFoundError
+from app.exceptions import ConflictError, DomainError, NotFoundError
 from app.extensions import db
 from app.residents.services import LONDON
 
@@ -248,13 +249,16 @@ def review_care_plan(plan_id: int, sections, participants: dict | None, consent,
                      notes: str | None, by_user, *, review_every_days=None, on: dt.date | None = None,
                      expected_version: int | None = None) -> CarePlanVersion:
     """Write the next version of an active plan (the earlier stays as it was) and set the next
-    review date. `expected_version`, when given, refuses a review of a plan reviewed meanwhile."""
+    review date. `expected_version`, when given, refuses a review of a plan reviewed meanwhile.
+
+    Two reviews at the same moment: the plan's row is locked before the version number is taken,
+    so the second waits, then sees the first (refused if it had `expected_version`, else written
+    as the next version); the unique version number is the database's last word."""
     plan = get_plan(plan_id)
     if plan.voided_at is not None or plan.status != PlanStatus.active:
         raise DomainError(str(_l("Only an active care plan can be reviewed.")))
     if expected_version is not None and expected_version != plan.current_version_no:
-        raise DomainError(str(_l("Someone reviewed this plan while you had it open; open it again to see "
-                                 "their version.")))
+        raise ConflictError(str(REVIEWED_MEANWHILE))
     errors = {}
     try:
         sections = clean_sections(sections)
@@ -273,20 +277,35 @@ def review_care_plan(plan_id: int, sections, participants: dict | None, consent,
         errors["notes"] = [str(_l("Say what the review found."))]
     if errors:
         raise DomainError(errors)
+    db.session.execute(select(CarePlan.id).where(CarePlan.id == plan.id).with_for_update(key_share=True))
+    db.session.expire(plan)
+    if plan.voided_at is not None or plan.status != PlanStatus.active:
+        raise ConflictError(str(_l("This care plan was archived a moment ago.")))
+    if expected_version is not None and expected_version != plan.current_version_no:
+        raise ConflictError(str(REVIEWED_MEANWHILE))
     on = on or today()
     number = plan.current_version_no + 1
-    version = CarePlanVersion(
-        home_id=plan.home_id, care_plan_id=plan.id, version_no=number, sections=sections,
-        review_notes=notes.strip()[:MAX_TEXT], reviewed_on=on, next_review_on=on + dt.timedelta(days=days),
-        created_by_id=getattr(by_user, "id", None), **who,
-    )
-    db.session.add(version)
-    plan.current_version_no = number
-    plan.review_every_days = days
-    plan.next_review_on = version.next_review_on
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            version = CarePlanVersion(
+                home_id=plan.home_id, care_plan_id=plan.id, version_no=number, sections=sections,
+                review_notes=notes.strip()[:MAX_TEXT], reviewed_on=on,
+                next_review_on=on + dt.timedelta(days=days), created_by_id=getattr(by_user, "id", None), **who,
+            )
+            db.session.add(version)
+            plan.current_version_no = number
+            plan.review_every_days = days
+            plan.next_review_on = version.next_review_on
+            db.session.flush()
+    except IntegrityError as error:
+        if "uq_care_plan_version_no" not in str(error.orig) and "care_plan_version.version_no" not in str(error.orig):
+            raise
+        raise ConflictError(str(REVIEWED_MEANWHILE)) from None
     db.session.expire(plan, ["versions"])
     return version
+
+
+REVIEWED_MEANWHILE = _l("Someone reviewed this plan while you had it open; open it again to see their version.")
 
 
 def archive_care_plan(plan_id: int, by_user) -> CarePlan:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import mapped_column, relationship
 
 from app import labels
 from app.crypto import EncryptedText
-from app.tenancy import HomeOwnedMixin
+from app.tenancy import HomeOwnedMixin, HomeRootMixin
 
 
 def str_enum(enum_cls, name):
@@ -82,7 +82,7 @@ class Organisation(Model):
         return self.name or ""
 
 
-class CareHome(Model):
+class CareHome(HomeRootMixin, Model):
     """A registered location. Its own id is its home scope."""
 
     __tablename__ = "care_home"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -270,3 +271,35 @@ def test_when_the_service_check_is_bypassed_the_database_refusal_names_the_bed_a
     assert refused.value.errors == {"bed": [f"Room 1 bed S was taken a moment ago by {holder}."]}
     db.session.rollback()
     assert len(open_stays_on(world.occupied_bed_a.id)) == 1
+
+
+def test_the_migration_stops_with_a_list_when_double_bookings_are_already_there(app, world, today):
+    """Migration 0008 on a database that already holds a double booking: it names what to fix."""
+    import importlib.util
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    path = Path(__file__).resolve().parents[3] / "migrations" / "versions" / "0008_one_open_stay.py"
+    spec = importlib.util.spec_from_file_location("migration_0008", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    other = make_resident(world.home_a, "Dyblyg", "Booking")
+    db.session.commit()
+    with db.engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            for name, *_ in migration.INDEXES:
+                connection.exec_driver_sql(f"DROP INDEX {name}")
+            connection.execute(Stay.__table__.insert().values(
+                home_id=world.home_a.id, resident_id=other.id, bed_id=world.occupied_bed_a.id,
+                stay_type="permanent", status="current", admitted_at=yesterday_at(today, 9)))
+            with Operations.context(MigrationContext.configure(connection)), \
+                    pytest.raises(migration.ExistingDuplicates) as refused:
+                migration.upgrade()
+        finally:
+            transaction.rollback()
+    text = str(refused.value)
+    assert "1 beds held by more than one stay that has not ended" in text
+    assert f"bed_id {world.occupied_bed_a.id}: 2 rows in stay" in text
+    assert "End the wrong stay" in text
