@@ -257,7 +257,8 @@ def record_event(
     session: Session | None = None,
     engine=None,
 ) -> int:
-    """Write one event (sign-ins, denials, key rotations...). Returns its id.
+    """Write one event (sign-ins, denials, key rotations...). Returns its id (0 for a permission
+    denial only counted, see app.audit_denials).
 
     With a session, the event joins that session's transaction. Without one it commits in its own
     short transaction on `engine` (default: the app's `db.engine`), so it survives a request that
@@ -266,6 +267,18 @@ def record_event(
     joins that transaction instead.
     """
     ctx = current_context()
+    if action == "permission_denied" and entity_id is None:
+        # at most one event per user, route and minute, with a count of those not listed
+        from app.audit_denials import route_of, tally
+
+        changes = dict(changes or {})
+        entity_id = route_of(changes.get("path"))
+        with (engine or _default_engine()).connect() as connection:
+            earlier = tally.note(connection, actor_id or ctx.get("actor_id"), ctx.get("actor_name"), entity_id)
+        if earlier is None:
+            return 0
+        if earlier:
+            changes["repeats_since_last_event"] = earlier
     if actor_id is not None or actor_name is not None:
         same = actor_id is not None and actor_id == ctx["actor_id"]
         ctx["actor_name"] = actor_name or (ctx["actor_name"] if same else f"#{actor_id}")
@@ -282,6 +295,12 @@ def record_event(
             return _append(busy, [ev])[0]["id"]
     with engine.begin() as connection:
         return _append(connection, [ev])[0]["id"]
+
+
+def _default_engine():
+    from app.extensions import db
+
+    return db.engine
 
 
 def _connection_of(session: Session):
