@@ -70,14 +70,29 @@ class Config:
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = False
-    # Lock an account after this many failed sign-ins in a row (an administrator unlocks it).
-    AUTH_MAX_FAILED_LOGINS = 10
+    # After this many failed sign-ins in a row an account is paused for AUTH_LOCKOUT_MINUTES, doubled
+    # after each further failure up to AUTH_LOCKOUT_MAX_MINUTES; a correct sign-in after the pause, a
+    # password reset by email or an administrator's "Unlock" clears it. Per username as well as per
+    # address, sign-in attempts are limited by AUTH_USERNAME_RATE_LIMIT.
+    AUTH_MAX_FAILED_LOGINS = int(os.environ.get("AUTH_MAX_FAILED_LOGINS", "5"))
+    AUTH_LOCKOUT_MINUTES = float(os.environ.get("AUTH_LOCKOUT_MINUTES", "1"))
+    AUTH_LOCKOUT_MAX_MINUTES = float(os.environ.get("AUTH_LOCKOUT_MAX_MINUTES", "60"))
+    AUTH_USERNAME_RATE_LIMIT = os.environ.get("AUTH_USERNAME_RATE_LIMIT", "10 per minute")
+    # Server-side sessions: signed out after this long without a request, and after this long at all.
+    SESSION_IDLE_MINUTES = float(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+    SESSION_MAX_HOURS = float(os.environ.get("SESSION_MAX_HOURS", "12"))
+    # Roles that must use a second factor (an authenticator app); anyone else may choose to.
+    MFA_REQUIRED_ROLES = os.environ.get("MFA_REQUIRED_ROLES", "Administrator,Home Manager,Finance,Auditor")
+    PASSWORD_RESET_MINUTES = float(os.environ.get("PASSWORD_RESET_MINUTES", "30"))
+    # The address links in emails point at (password reset); without it, the address of the request.
+    APP_BASE_URL = os.environ.get("APP_BASE_URL")
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     JWT_ACCESS_TOKEN_EXPIRES = 15 * 60
+    JWT_REFRESH_TOKEN_EXPIRES = int(SESSION_MAX_HOURS * 3600)
     # Strict-Transport-Security max-age in seconds; 0 sends none (production: a year, see below).
     HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "0"))
 
@@ -149,6 +164,8 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or "sqlite://"
     REDIS_URL = os.environ.get("TEST_REDIS_URL")
     METRICS_TOKEN = "test-metrics-token"
+    # The seeded users sign in with a password only; tests of the second factor enable it themselves.
+    MFA_REQUIRED_ROLES = ""
 
 
 class ProductionConfig(Config):

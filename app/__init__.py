@@ -112,8 +112,10 @@ def _instance_path():
 
 def _import_models() -> None:
     """Import every models module so the mappers exist before views are built."""
+    import app.accounts.models  # noqa: F401
     import app.assessments.models  # noqa: F401
     import app.audit  # noqa: F401
+    import app.billing.models  # noqa: F401
     import app.careplans.models  # noqa: F401
     import app.homes.models  # noqa: F401
     import app.jobs  # noqa: F401
@@ -121,7 +123,6 @@ def _import_models() -> None:
     import app.residents.models  # noqa: F401
     import app.security  # noqa: F401
     import forms.store.sql  # noqa: F401
-    import app.billing.models  # noqa: F401
 
 
 def _init_request_context(app: Flask) -> None:

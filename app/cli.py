@@ -105,6 +105,14 @@ def print_setup_result(result: dict) -> None:
         for username, role, homes in logins["users"]:
             click.echo(f"  {username:<16} {role:<14} {homes}")
         click.echo("")
+    if result["admin_password"] or logins:
+        from app.accounts.mfa import required_roles
+
+        roles = sorted(required_roles()) if current_app else []
+        if roles:
+            click.secho("Second factor: at their first sign-in, users of these roles are asked to set up an "
+                        f"authenticator app: {', '.join(roles)} (MFA_REQUIRED_ROLES; empty turns it off).\n",
+                        bold=True)
 
 
 @click.command("setup")

@@ -1,16 +1,19 @@
-"""Users, their homes, roles as data, sign-in auditing and lockout."""
+"""Users, their homes, roles as data, sign-in auditing, lockout with back-off, server-side sessions
+(browser and API tokens) and the second factor. The pages and services are in app/accounts/."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
-from flask import current_app, flash, g, has_request_context, request
+from flask import current_app, flash, g, has_request_context, jsonify, redirect, request, session, url_for
 from flask_appbuilder import Model
+from flask_appbuilder.actions import action
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import User
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import mapped_column, relationship
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
@@ -36,6 +39,8 @@ class CareUser(User):
 
     # Group-wide staff (administrators, auditors, regional managers) see every home.
     all_homes = mapped_column(Boolean, nullable=False, default=False, server_default="0")
+    # After repeated failed sign-ins the account is paused until then (longer after each further failure).
+    locked_until = mapped_column(DateTime(timezone=True))
     homes = relationship("CareHome", secondary=user_home, order_by="CareHome.name")
 
 
@@ -92,6 +97,63 @@ class CareUserView(UserDBModelView):
     # Roles only (FAB's user groups are not used): every user needs at least one role.
     validators_columns = {"roles": [DataRequired()]}
 
+    def post_update(self, item):
+        if not item.active:
+            from app.accounts import sessions
+
+            sessions.end_all_of(item.id, "deactivated")
+
+    # Actions that change sign-in state without going through the user form (POST, from the list).
+    @action("unlock", _l("Unlock"), _l("Unlock the selected accounts?"), "fa-unlock", single=False)
+    def unlock(self, items):
+        from app.audit import record_event
+        from app.extensions import db
+
+        for user in _as_list(items):
+            user.fail_login_count = 0
+            user.locked_until = None
+            record_event("account_unlocked", "User", entity_id=user.id, changes={"username": user.username},
+                         session=db.session)
+        db.session.commit()
+        flash(str(_l("The selected accounts are unlocked.")), "info")
+        return redirect(self.get_redirect())
+
+    @action("reset_second_factor", _l("Reset second factor"),
+            _l("Remove the authenticator app and recovery codes of the selected accounts? They set up a new one "
+               "at their next sign-in."), "fa-mobile", single=False)
+    def reset_second_factor(self, items):
+        from app.accounts import mfa, sessions
+        from app.audit import record_event
+        from app.extensions import db
+
+        for user in _as_list(items):
+            had = mfa.reset(user.id)
+            record_event("second_factor_reset", "User", entity_id=user.id,
+                         changes={"username": user.username, "had_one": had}, session=db.session)
+            sessions.end_all_of(user.id, "second factor reset", commit=False)
+        db.session.commit()
+        flash(str(_l("The second factor of the selected accounts is reset and they are signed out.")), "info")
+        return redirect(self.get_redirect())
+
+    @action("end_sessions", _l("Sign out everywhere"), _l("Sign the selected accounts out on every device and "
+            "revoke their API tokens?"), "fa-sign-out", single=False)
+    def end_sessions(self, items):
+        from app.accounts import sessions
+        from app.audit import record_event
+        from app.extensions import db
+
+        for user in _as_list(items):
+            count = sessions.end_all_of(user.id, "ended by an administrator", commit=False)
+            record_event("sessions_ended", "User", entity_id=user.id,
+                         changes={"username": user.username, "sessions": count}, session=db.session)
+        db.session.commit()
+        flash(str(_l("The selected accounts are signed out everywhere.")), "info")
+        return redirect(self.get_redirect())
+
+
+def _as_list(items) -> list:
+    return [item for item in (items if isinstance(items, list) else [items]) if item is not None]
+
 
 class CareSecurityManager(SecurityManager):
     user_model = CareUser
@@ -99,26 +161,121 @@ class CareSecurityManager(SecurityManager):
     # FAB's sign-in statistics chart adds little for a care home and 500s on a junk URL argument.
     userstatschartview = None
 
-    # -- sign-in auditing and lockout ---------------------------------------------------------
+    @property
+    def authdbview(self):
+        from app.accounts.views import CareAuthDBView
 
-    def auth_user_db(self, username, password):
+        return CareAuthDBView
+
+    @property
+    def security_api(self):
+        from app.accounts.api import CareSecurityApi
+
+        return CareSecurityApi
+
+    def register_views(self):
+        super().register_views()
+        from app.accounts.views import AccountView, MySessionsView
+
+        self.appbuilder.add_view_no_menu(AccountView)
+        self.appbuilder.add_view_no_menu(MySessionsView)
+        app = current_app._get_current_object()
+        if self.is_auth_limited:
+            self._limit_api_sign_in()
+            self._limit_browser_sign_in_pages()
+        app.before_request(_second_factor_gate)
+        app.register_error_handler(429, _too_many_requests)
+
+    # -- rate limits on sign-in ---------------------------------------------------------------
+
+    def _limit_api_sign_in(self) -> None:
+        """The API sign-in gets the browser's per-address limit plus one per username."""
+        api = next(v for v in self.appbuilder.baseviews if v.__class__.__name__ == "CareSecurityApi")
+        per_user = current_app.config.get("AUTH_USERNAME_RATE_LIMIT") or "10 per minute"
+        self.limiter.limit(self.auth_rate_limit, methods=["POST"])(api.blueprint)
+        self.limiter.limit(per_user, key_func=_username_key, methods=["POST"])(api.blueprint)
+
+    def _limit_browser_sign_in_pages(self) -> None:
+        per_user = current_app.config.get("AUTH_USERNAME_RATE_LIMIT") or "10 per minute"
+        self.limiter.limit(per_user, key_func=_username_key, methods=["POST"])(self.auth_view.blueprint)
+        for view in self.appbuilder.baseviews:
+            if view.__class__.__name__ == "AccountView":
+                self.limiter.limit(self.auth_rate_limit, methods=["POST"])(view.blueprint)
+
+    # -- sessions: every request checks its server-side session -------------------------------
+
+    def create_jwt_manager(self, app):
+        jwt_manager = super().create_jwt_manager(app)
+        jwt_manager.token_in_blocklist_loader(_token_revoked)
+        return jwt_manager
+
+    def load_user(self, pk):
+        """The browser's user, if its server-side session is live (else signed out)."""
+        if has_request_context():
+            from app.accounts import sessions
+
+            row = sessions.check(session.get(sessions.SESSION_KEY), pk)
+            if row is None:
+                sessions.forget_browser_session()
+                return None
+            g.wcn_session = row
+        return super().load_user(pk)
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        user = self.get_user_by_id(int(jwt_data["sub"]))
+        if user is not None and user.is_active:
+            g.user = user
+            return user
+        return None
+
+    def reset_password(self, userid, password):
+        """A password change ends every other session and API token of the user."""
+        from app.accounts import sessions
+
+        super().reset_password(userid, password)
+        own = sessions.current()
+        keep = own.id if own is not None and own.user_id == int(userid) else None
+        count = sessions.end_all_of(int(userid), "password changed", keep=keep)
         from app.audit import record_event
 
+        record_event("password_changed", "User", entity_id=int(userid), changes={"sessions_ended": count})
+
+    # -- sign-in auditing and lockout with back-off --------------------------------------------
+
+    def auth_user_db(self, username, password):
+        from werkzeug.security import check_password_hash
+
+        from app.audit import record_event
+
+        if isinstance(username, str) and "\x00" in username:
+            username = None
         user = self.find_user(username=username) if username else None
-        limit = current_app.config.get("AUTH_MAX_FAILED_LOGINS") or 0
-        if user is not None and limit and (user.fail_login_count or 0) >= limit:
+        if user is not None and _locked(user):
+            # Same work and the same answer as a wrong password: nothing tells the account is paused.
+            check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"], "password")
             record_event(
                 "sign_in_refused", "User", entity_id=user.id,
-                changes={"username": username, "reason": "locked after repeated failed sign-ins"},
+                changes={"username": username, "reason": "paused after repeated failed sign-ins",
+                         "until": _aware(user.locked_until).isoformat()},
             )
-            if has_request_context():
-                flash(str(_l("This account is locked after too many failed sign-ins. "
-                             "Ask an administrator to unlock it.")), "danger")
             return None
         authenticated = super().auth_user_db(username, password)
         if authenticated is None and user is None:
             record_event("sign_in_failed", "User", changes={"username": (username or "")[:128]})
         return authenticated
+
+    def update_user_auth_stat(self, user, success=True):
+        if success:
+            user.locked_until = None
+        else:
+            threshold = int(current_app.config.get("AUTH_MAX_FAILED_LOGINS") or 0)
+            failures = (user.fail_login_count or 0) + 1
+            if threshold and failures >= threshold:
+                base = float(current_app.config.get("AUTH_LOCKOUT_MINUTES") or 1)
+                longest = float(current_app.config.get("AUTH_LOCKOUT_MAX_MINUTES") or 60)
+                minutes = min(base * 2 ** min(failures - threshold, 20), longest)
+                user.locked_until = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=minutes)
+        super().update_user_auth_stat(user, success)
 
     def on_user_login(self, user) -> None:
         from app.audit import record_event
@@ -128,14 +285,18 @@ class CareSecurityManager(SecurityManager):
     def on_user_login_failed(self, user) -> None:
         from app.audit import record_event
 
-        record_event(
-            "sign_in_failed", "User", entity_id=user.id,
-            changes={"username": user.username, "failed_in_a_row": user.fail_login_count},
-        )
+        changes = {"username": user.username, "failed_in_a_row": user.fail_login_count}
+        if _locked(user):
+            changes["paused_until"] = _aware(user.locked_until).isoformat()
+        record_event("sign_in_failed", "User", entity_id=user.id, changes=changes)
 
     def on_user_logout(self, user) -> None:
+        from app.accounts import sessions
         from app.audit import record_event
 
+        if has_request_context():
+            sessions.end_sessions([session.get(sessions.SESSION_KEY)], "signed out")
+            sessions.forget_browser_session()
         record_event("sign_out", "User", entity_id=user.id, actor_id=user.id, actor_name=user.username)
 
     # -- roles as data ------------------------------------------------------------------------
@@ -167,6 +328,83 @@ class CareSecurityManager(SecurityManager):
             changed.append(name)
         session.commit()
         return changed
+
+
+def _aware(value):
+    return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
+
+
+def _locked(user) -> bool:
+    until = _aware(getattr(user, "locked_until", None))
+    return until is not None and until > dt.datetime.now(dt.UTC)
+
+
+def _username_key() -> str:
+    """The rate-limit key of a sign-in attempt: the username tried (any case), else the address."""
+    name = None
+    try:
+        if request.is_json:
+            body = request.get_json(silent=True)
+            name = body.get("username") if isinstance(body, dict) else None
+        else:
+            name = request.form.get("username")
+    except Exception:  # a body too deep or broken to parse is limited by address
+        name = None
+    if isinstance(name, str) and name.strip():
+        return "sign-in-user:" + name.strip().lower()[:128]
+    return "sign-in-addr:" + (request.remote_addr or "")
+
+
+def _too_many_requests(error):
+    message = str(_l("Too many sign-in attempts. Wait a minute and try again."))
+    if request.path.startswith("/api/"):
+        response = jsonify(message=message)
+    else:
+        from flask import render_template_string
+
+        response = current_app.make_response(render_template_string(
+            "<!doctype html><title>{{ m }}</title><p>{{ m }}</p>", m=message))
+    response.status_code = 429
+    retry = getattr(error, "retry_after", None)
+    if retry:
+        response.headers["Retry-After"] = str(int(retry))
+    return response
+
+
+def _token_revoked(_jwt_header, jwt_payload) -> bool:
+    """A JWT is refused once its sign-in (the `sid` claim) has ended, timed out or is unknown."""
+    from app.accounts import sessions
+
+    return sessions.check(jwt_payload.get("sid"), jwt_payload.get("sub")) is None
+
+
+# Pages a sign-in that still owes its second factor may reach.
+_OPEN_DURING_SECOND_FACTOR = frozenset({
+    "AccountView.second_factor", "AccountView.enrol", "CareAuthDBView.logout", "CareAuthDBView.login",
+    "static", "appbuilder.static", "LocaleView.index",
+})
+
+
+def _second_factor_gate():
+    """Until the second factor is given (or set up), every other page sends the person to that step."""
+    endpoint = request.endpoint or ""
+    if endpoint in _OPEN_DURING_SECOND_FACTOR or endpoint.startswith("ops."):
+        return None
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return None
+    from app.accounts import mfa, sessions
+
+    row = sessions.current()
+    if row is None or not row.second_factor_due:
+        return None
+    if request.path.startswith("/api/"):
+        response = jsonify(message=str(_l("Give your second factor in the browser first.")))
+        response.status_code = 401
+        return response
+    step = "AccountView.second_factor" if mfa.enrolled(row.user_id) else "AccountView.enrol"
+    return redirect(url_for(step, next=request.full_path if request.method == "GET" else None))
 
 
 def record_permission_denials(app) -> None:
