@@ -8,9 +8,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
+from forms.band_colours import FILL, TINT, band_colour
 from forms.messages import localised, normalise_locale
 from forms.printing import printable_rows
 from reports.base import DocumentInfo, build_pdf, london
@@ -89,6 +91,7 @@ def assessment_story(
         header.append(Paragraph("Points", STYLES["label"]))
     pending: list[list] = []
     summary: list[list] = []
+    band_row: int | None = None
     notes: list = []
     version_line = ""
 
@@ -115,6 +118,8 @@ def assessment_story(
         elif kind in ("total", "band"):
             summary.append([Paragraph(text(row["label"]), STYLES["cell_bold"]),
                             Paragraph(text(row["value"]), STYLES["cell_bold"])])
+            if kind == "band":
+                band_row = len(summary) - 1
         elif kind == "flag":
             notes.append(Paragraph(text(row["value"]), STYLES["alert"]))
         elif kind == "note":
@@ -127,13 +132,20 @@ def assessment_story(
     flush()
     if summary:
         table = Table(summary, colWidths=[ANSWER_COLUMNS[0], ANSWER_COLUMNS[1] + ANSWER_COLUMNS[2]], hAlign="LEFT")
-        table.setStyle(TableStyle([
-        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        style = [
+            ("FONTNAME", (0, 0), (-1, -1), FONT),
             ("BACKGROUND", (0, 0), (-1, -1), BAND),
             ("BOX", (0, 0), (-1, -1), 0.6, RULE),
             ("TOPPADDING", (0, 0), (-1, -1), 4),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-        ]))
+        ]
+        if band_row is not None:  # the band's colour behind its words
+            band = next((b for b in (definition.scoring or {}).get("bands", ()) if b.get("code") == submission.band),
+                        None)
+            colour = band_colour(band, submission.band)
+            style += [("BACKGROUND", (0, band_row), (-1, band_row), colors.HexColor(TINT[colour])),
+                      ("LINEBEFORE", (0, band_row), (0, band_row), 4, colors.HexColor(FILL[colour]))]
+        table.setStyle(TableStyle(style))
         story += [Spacer(1, 4 * mm), KeepTogether([table])]
     if notes:
         story.append(Spacer(1, 3 * mm))

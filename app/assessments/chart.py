@@ -7,8 +7,9 @@ import datetime as dt
 WIDTH, HEIGHT, PAD = 640, 220, 40
 
 
-def score_chart(points: list[tuple[dt.datetime, float]], score_range=None) -> dict | None:
-    """Coordinates of each score (oldest first), the axis ends and their labels; None without points."""
+def score_chart(points: list[tuple[dt.datetime, float]], score_range=None, bands=None) -> dict | None:
+    """Coordinates of each score (oldest first), the axis ends and their labels, and the bands as
+    shaded areas (`bands`: [{"min", "max", "fill", "label"}]); None without points."""
     if not points:
         return None
     totals = [total for _, total in points]
@@ -25,8 +26,17 @@ def score_chart(points: list[tuple[dt.datetime, float]], score_range=None) -> di
         x = PAD + (inner_w * ((when - first).total_seconds() / span) if len(points) > 1 else inner_w / 2)
         y = PAD + inner_h * (1 - (total - low) / (high - low))
         dots.append({"x": round(x, 1), "y": round(y, 1), "total": _plain(total), "on": when})
+    areas = []
+    for band in bands or []:
+        top_value, bottom_value = min(band["max"], high), max(band["min"], low)
+        if top_value < low or bottom_value > high or top_value < bottom_value:
+            continue
+        top = PAD + inner_h * (1 - (top_value - low) / (high - low))
+        bottom = PAD + inner_h * (1 - (bottom_value - low) / (high - low))
+        areas.append({"y": round(top, 1), "height": round(max(bottom - top, 1.0), 1), "fill": band["fill"],
+                      "label": band["label"]})
     return {
-        "width": WIDTH, "height": HEIGHT, "pad": PAD, "dots": dots,
+        "width": WIDTH, "height": HEIGHT, "pad": PAD, "dots": dots, "bands": areas,
         "line": " ".join(f"{d['x']},{d['y']}" for d in dots),
         "low": _plain(low), "high": _plain(high), "first": first, "last": last,
     }

@@ -149,3 +149,61 @@ def history_points(records: list[AssessmentRecord]) -> list[tuple[dt.datetime, f
             except ValueError:
                 continue
     return sorted(points)
+
+
+@dataclass
+class DueGroup:
+    """The due and overdue lines of one resident (or one form), most overdue first."""
+
+    key: Any
+    title: str
+    lines: list
+    home: Any = None
+    unit: Any = None
+
+    @property
+    def overdue(self) -> int:
+        return sum(1 for _resident, line in self.lines if line.overdue)
+
+    @property
+    def due(self) -> int:
+        return len(self.lines) - self.overdue
+
+    @property
+    def first_due(self):
+        return min(line.due_at for _resident, line in self.lines)
+
+
+def units_of(resident_ids) -> dict[int, Any]:
+    """The unit each resident's current stay is in, in one query."""
+    from app.homes.models import Bed, Room, Unit
+    from app.residents.models import Stay
+
+    ids = sorted(set(resident_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Stay.resident_id, Unit).join(Bed, Bed.id == Stay.bed_id).join(Room, Room.id == Bed.room_id)
+        .join(Unit, Unit.id == Room.unit_id)
+        .where(Stay.resident_id.in_(ids), Stay.discharged_at.is_(None))
+    ).all()
+    return {resident_id: unit for resident_id, unit in rows}
+
+
+def group_due(lines, by: str = "resident", unit_id: int | None = None) -> list[DueGroup]:
+    """Due lines grouped by resident (or by form), narrowed to a unit, the most overdue group first."""
+    units = units_of(resident.id for resident, _line in lines)
+    groups: dict[Any, DueGroup] = {}
+    for resident, line in lines:
+        unit = units.get(resident.id)
+        if unit_id is not None and getattr(unit, "id", None) != unit_id:
+            continue
+        if by == "form":
+            key, title = line.schedule.form_key, line.title
+            group = groups.setdefault(key, DueGroup(key, title, []))
+        else:
+            group = groups.setdefault(resident.id, DueGroup(resident, resident.full_name, [], resident.home, unit))
+        group.lines.append((resident, line))
+    for group in groups.values():
+        group.lines.sort(key=lambda pair: pair[1].due_at)
+    return sorted(groups.values(), key=lambda g: (g.first_due, g.title))

@@ -12,6 +12,9 @@ def register_views(appbuilder) -> None:
     from flask import current_app
 
     current_app.jinja_env.globals["assessment_summary"] = pages.profile_summary
+    from app.assessments import bands
+
+    bands.init_app(current_app)
     add = appbuilder.add_view
     add(views.AssessmentRecordView, "Assessments", label=_l("Assessments"), icon="fa-clipboard",
         category="Assessments", category_label=_l("Assessments"), category_icon="fa-clipboard-check")

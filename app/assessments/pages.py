@@ -12,6 +12,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from app.assessments import due as due_rules
 from app.assessments import services
@@ -220,9 +221,14 @@ class AssessmentPagesView(BaseView):
         records = [r for r in due_rules.records_of(resident.id, key) if r.status != RecordStatus.draft]
         definition = _definition(key, right="view")
         score_range = (definition.scoring or {}).get("range")
+        from app.assessments.bands import chart_bands
+
+        bands = chart_bands(key, None, *(score_range if isinstance(score_range, (list, tuple)) and len(score_range) == 2
+                                         else (None, None)))
         return self.render_template(
             "assessments/history.html", resident=resident, records=records, key=key,
-            chart=score_chart(due_rules.history_points(records), score_range), incomplete=services.is_incomplete,
+            chart=score_chart(due_rules.history_points(records), score_range, bands),
+            incomplete=services.is_incomplete,
             form_title=localised(definition.title, _locale()), title=localised(definition.title, _locale()),
         )
 
@@ -241,9 +247,26 @@ class AssessmentPagesView(BaseView):
             tasks = [t for t in tasks if t.assigned_user_id == getattr(user, "id", None)
                      or (t.assigned_user_id is None and t.assigned_role in roles)]
         sm = self.appbuilder.sm
+        by = "form" if request.args.get("by") == "form" else "resident"
+        unit_id = _int(request.args.get("unit"))
+        from app.homes.models import Unit
+
+        units = list(db.session.scalars(select(Unit).order_by(Unit.name)))
+        if unit_id is not None and unit_id not in {unit.id for unit in units}:
+            unit_id = None
+        groups = due_rules.group_due(due_rules.home_due(homes), by=by, unit_id=unit_id)
+        reviews = due_reviews(homes) if sm.has_access("can_read", "Care plans") else None
+        if unit_id is not None:  # reviews and tasks of the unit's residents only
+            units_by_resident = due_rules.units_of(
+                [p.resident_id for p in reviews or []] + [t.resident_id for t in tasks if t.resident_id])
+            keep = {resident_id for resident_id, unit in units_by_resident.items() if unit.id == unit_id}
+            if reviews is not None:
+                reviews = [p for p in reviews if p.resident_id in keep]
+            tasks = [t for t in tasks if t.resident_id in keep]
         return self.render_template(
-            "assessments/due.html", due=due_rules.home_due(homes), tasks=tasks, mine=mine,
-            reviews=due_reviews(homes) if sm.has_access("can_read", "Care plans") else None, review_state=review_state,
+            "assessments/due.html", groups=groups, by=by, units=units, unit_id=unit_id, tasks=tasks, mine=mine,
+            overdue_count=sum(g.overdue for g in groups), due_count=sum(g.due for g in groups),
+            reviews=reviews, review_state=review_state,
             now=dt.datetime.now(dt.UTC), today=today,
             can_close=sm.has_access("can_write", "Tasks"), title=_l("Due and overdue"),
         )

@@ -154,8 +154,12 @@ def test_the_due_list_and_the_history_chart(client, auth, world, inline):
         fill(client, world.resident_a.id, "must", example("must", name=name)["answers"])
     page = client.get(f"/assessments/resident/{world.resident_a.id}/history/must").get_data(as_text=True)
     assert page.count('class="score-dot"') == 3 and "<polyline" in page
+    # risk in colour: the chart shades the low, medium and high bands; each result's band in words and colour
+    assert page.count('class="band-area"') == 3 and "High risk (2 or more)" in page
+    assert 'data-band="high" data-colour="red">High risk (2 or more)</span>' in page
+    assert 'data-band="low" data-colour="green">' in page
     tab = client.get(f"/assessments/resident/{world.resident_a.id}/").get_data(as_text=True)
-    assert 'data-form-key="must"' in tab
+    assert 'data-form-key="must"' in tab and 'data-colour="red"' in tab
     profile = client.get(f"/residents/{world.resident_a.id}/").get_data(as_text=True)
     must_row = profile.split('data-form-key="must"')[1].split("</tr>")[0]
     assert ">6</a>" in must_row and "overdue" not in must_row

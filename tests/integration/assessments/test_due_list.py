@@ -74,3 +74,31 @@ def test_a_band_need_the_care_plan_already_has_makes_no_task(client, auth, world
     assert "Refer to Dietitian" in titles and not any("Care plan: add the need" in t for t in titles)
     page = client.get("/assessments/due/").get_data(as_text=True)
     assert "Refer to Dietitian" in page
+
+
+def test_the_due_list_is_grouped_by_resident_with_counts_and_narrowed_to_a_unit(client, auth, world):
+    from app.homes.models import Unit
+    from tests.factories import make_bed, make_resident, make_room, make_unit
+
+    with acting_as(None, "test"):
+        garden = make_unit(world.home_a, "Garden wing")
+        bed = make_bed(make_room(garden, "12"), "A")
+        from app.residents import stays
+
+        newcomer = make_resident(world.home_a, "Glenys", "Garden")
+        stays.admit_resident(newcomer.id, bed.id, dt.datetime.now(dt.UTC) - dt.timedelta(days=20), "permanent")
+        db.session.commit()
+    auth.login("nurse")
+    page = client.get("/assessments/due/").get_data(as_text=True)
+    groups = page.split('id="due-assessments"')[1].split('<details class="due-group')[1:]
+    names = [g.split("</a>")[0].rsplit(">", 1)[1] for g in groups]
+    assert "Glenys Garden" in names and "Seed Resident Alder House" in names
+    seed = next(g for g in groups if "Seed Resident Alder House" in g)
+    assert "overdue</span>" in seed and "Alder House unit" in seed  # the unit is named on the summary line
+    garden_id = db.session.scalars(select(Unit.id).where(Unit.name == "Garden wing")).one()
+    narrowed = client.get(f"/assessments/due/?unit={garden_id}").get_data(as_text=True)
+    narrowed = narrowed.split('id="due-assessments"')[1].split('id="due-tasks"')[0]
+    assert "Glenys Garden" in narrowed and "Seed Resident Alder House" not in narrowed
+    by_form = client.get("/assessments/due/?by=form").get_data(as_text=True).split('id="due-assessments"')[1]
+    assert 'data-group="Waterlow' in by_form or "data-group=\"Malnutrition" in by_form
+    assert client.get("/assessments/due/?unit=junk&by=junk").status_code == 200

@@ -62,7 +62,7 @@ def test_nurse_sees_a_high_risk_result_in_colour_with_its_words(client, auth, wo
     risk = page[page.index('data-panel="risk"'):]
     risk = risk[:risk.index("</div></div></div>")]
     assert resident.full_name in risk
-    assert 'class="label label-danger">High risk (2 or more)' in risk
+    assert 'class="label label-danger band-badge" data-band="high" data-colour="red">High risk (2 or more)' in risk
 
 
 def test_family_sees_the_homes_contact_details_and_no_resident(client, auth, world):
