@@ -8,12 +8,16 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from forms.definition import FormDefinition
-from forms.logic import LogicError
+from forms.logic import BudgetExceeded, LogicError, budget
 from forms.messages import localised, message, normalise_locale
 from forms.scoring import score
 from forms.validation import FORM_ERROR_KEY, validate
 
 ENGINE_VERSION = "carelogic/1"
+# The work one submission's rules may take together (validation, calculations, scoring): generous for
+# any real form (NEWS2 takes under 100 steps), and no definition can make a request hang.
+SCORE_STEPS = 200_000
+SCORE_SECONDS = 2.0
 
 
 @dataclass
@@ -72,9 +76,22 @@ def validate_and_score(
 ) -> Result:
     """Validate answers (visibility, pruning, calculation, jsonschema, checks) and score them.
 
-    Never raises for anything in `answers`; a definition whose own rules fail is reported as a form error.
+    Never raises for anything in `answers`; a definition whose own rules fail, or need more work
+    together than SCORE_STEPS / SCORE_SECONDS, is reported as a form error.
     """
     loc = normalise_locale(locale)
+    try:
+        with budget(SCORE_STEPS, SCORE_SECONDS, "this form"):
+            return _validate_and_score(definition, answers, loc, today)
+    except BudgetExceeded:
+        result = Result(form_key=definition.key, version=definition.version, sha256=definition.sha256, locale=loc,
+                        ok=False)
+        result.errors = {FORM_ERROR_KEY: [message("too_much_work", loc)]}
+        result.error_codes = {FORM_ERROR_KEY: ["too_much_work"]}
+        return result
+
+
+def _validate_and_score(definition: FormDefinition, answers: Any, loc: str, today: dt.date | None) -> Result:
     result = Result(form_key=definition.key, version=definition.version, sha256=definition.sha256, locale=loc, ok=False)
     checked = validate(definition, answers, locale=loc, today=today)
     result.answers, result.computed = checked.answers, checked.computed

@@ -102,7 +102,8 @@ def check_value(value: Any, *, max_depth: int = MAX_JSON_DEPTH, max_nodes: int =
             if abs(item) > MAX_ABS_NUMBER:
                 raise JsonInputError(f"number {str(item)[:40]} is out of range (largest allowed is 1e15)")
         elif isinstance(item, (float, Decimal)):
-            if not math.isfinite(item) or abs(item) > MAX_ABS_NUMBER:
+            finite = item.is_finite() if isinstance(item, Decimal) else math.isfinite(item)  # sNaN: no float
+            if not finite or abs(item) > MAX_ABS_NUMBER:
                 raise JsonInputError(f"number {str(item)[:40]} is out of range (largest allowed is 1e15)")
         elif isinstance(item, dict):
             for key, child in item.items():

@@ -5,12 +5,22 @@ references, cycles), options against the schema's enum, fields that can never be
 translations, the lowest and highest possible score (worked out exactly where the answer domains are
 small, and compared with a declared `range`), bands that leave totals uncovered (info), and the
 definition's own worked examples (`x-examples`), which must give the expected total, band and points.
+
+A definition cannot make lint (or the pages built from it) hang or exhaust memory: all its rules,
+score-range combinations and examples share one budget (LINT_STEPS, LINT_SECONDS), `pattern`s must
+run on RE2, a scale offers at most MAX_SCALE_CHOICES answers and a repeating group starts with at most
+MAX_REPEAT_ROWS rows. Reports are kept per definition hash, so showing a definition again (the form
+builder's edit page) does not lint it again.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import itertools
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,12 +29,23 @@ from typing import Any
 
 from forms.definition import DefinitionError, FieldSpec, FormDefinition, Issue, load_definition
 from forms.engine import validate_and_score
-from forms.logic import LogicError, evaluate, is_truthy, plain, to_decimal
+from forms.logic import BudgetExceeded, LogicError, budget, current_budget, evaluate, is_truthy, plain, to_decimal
 from forms.plan import build_plan
 from forms.scoring import item_points
+from forms.validation import MAX_REPEAT_ITEMS, MAX_TEXT_LENGTH, UnsafePattern, safe_pattern
 
 MAX_COMBINATIONS = 200_000
 MAX_DOMAIN = 2_500
+# The work one lint may take, all rules, combinations and examples together: 50 times what the
+# largest standard form needs (MUST: about 20,000 steps), and a deadline behind it.
+LINT_STEPS = 1_000_000
+LINT_SECONDS = 4.0
+MAX_SCALE_CHOICES = 101  # a scale's answers are each a button on the page
+MAX_REPEAT_ROWS = 50  # rows of a repeating group a page starts with (minItems)
+_CACHE: OrderedDict[tuple, tuple[LintReport, float]] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_CACHE_SIZE = 128
+TIMED_OUT_KEPT_SECONDS = 300.0  # a lint stopped by the clock (not the steps) is tried again after this
 
 
 @dataclass
@@ -61,29 +82,120 @@ class LintReport:
 
 
 def lint(source: FormDefinition | str | bytes | Path | Mapping[str, Any]) -> LintReport:
-    """Lint a definition (loaded, or anything `load_definition` accepts). Never raises for bad input."""
+    """Lint a definition (loaded, or anything `load_definition` accepts). Never raises for bad input,
+    never takes more than its budget. The same definition on the same day is linted once."""
     report = LintReport()
     try:
         definition = source if isinstance(source, FormDefinition) else load_definition(source)
     except DefinitionError as exc:
         report.errors.extend(exc.issues)
         return report
+    cache_key = (definition.sha256, dt.date.today())
+    with _CACHE_LOCK:
+        cached, kept_until = _CACHE.get(cache_key, (None, 0.0))
+        if cached is not None and time.monotonic() > kept_until:
+            del _CACHE[cache_key]
+            cached = None
+        if cached is not None:
+            _CACHE.move_to_end(cache_key)
+    if cached is not None:
+        return _copy(cached, definition)
     report.key, report.version, report.sha256, report.definition = (
         definition.key,
         definition.version,
         definition.sha256,
         definition,
     )
+    timed_out = False
+    try:
+        with budget(LINT_STEPS, LINT_SECONDS, "checking this definition") as spent:
+            _run_checks(report, definition)
+    except BudgetExceeded:
+        pass  # reported below: the examples also catch it, as a failed example
+    if spent.exceeded:
+        timed_out = spent.steps_left >= 0  # the deadline, not the steps, ran out: another try may pass
+        report.errors.append(Issue(
+            "too_much_work",
+            f"checking this definition needs more work than allowed ({LINT_STEPS:,} rule steps or "
+            f"{LINT_SECONDS:g} seconds): simplify its rules, narrow its answers or remove examples",
+        ))
+    kept_until = time.monotonic() + TIMED_OUT_KEPT_SECONDS if timed_out else float("inf")
+    with _CACHE_LOCK:
+        _CACHE[cache_key] = (_copy(report, definition), kept_until)
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return report
+
+
+def _copy(report: LintReport, definition: FormDefinition) -> LintReport:
+    found = copy.copy(report)
+    found.errors, found.warnings, found.info = list(report.errors), list(report.warnings), list(report.info)
+    found.definition = definition
+    return found
+
+
+def _run_checks(report: LintReport, definition: FormDefinition) -> None:
     plan = build_plan(definition)
     report.errors.extend(plan.issues)
     _check_options(report, definition)
     _check_layout(report, definition)
     _check_translations(report, definition)
+    _check_bounds(report, definition)
     if plan.ok:
         _check_never_shown(report, definition)
         _score_range(report, definition)
         _check_examples(report, definition)
-    return report
+
+
+def _check_bounds(report: LintReport, definition: FormDefinition) -> None:
+    """What a page builds and what the engine runs must stay small, whatever the definition says."""
+    for spec in _all_fields(definition):
+        name = spec.key
+        for pattern in _patterns(spec.schema):
+            try:
+                safe_pattern(pattern)
+            except UnsafePattern as exc:
+                report.errors.append(Issue("unsafe_pattern", str(exc), name))
+        if spec.type == "scale":
+            low, high = to_decimal(spec.minimum), to_decimal(spec.maximum)
+            if isinstance(low, Decimal) and isinstance(high, Decimal) and high - low + 1 > MAX_SCALE_CHOICES:
+                report.errors.append(Issue(
+                    "scale_too_wide", f"a scale offers at most {MAX_SCALE_CHOICES} answers; use a number question",
+                    name))
+        if spec.type == "repeat":
+            rows, most = spec.schema.get("minItems"), spec.schema.get("maxItems")
+            if isinstance(rows, int) and rows > MAX_REPEAT_ROWS:
+                report.errors.append(Issue(
+                    "repeat_too_long", f"a repeating group may ask for at most {MAX_REPEAT_ROWS} rows at first", name))
+            if isinstance(most, int) and most > MAX_REPEAT_ITEMS:
+                report.errors.append(Issue(
+                    "repeat_too_long", f"a repeating group may have at most {MAX_REPEAT_ITEMS} rows", name))
+        if spec.type in ("text", "long_text"):
+            longest = spec.schema.get("maxLength")
+            if isinstance(longest, int) and longest > MAX_TEXT_LENGTH:
+                report.warnings.append(Issue(
+                    "max_length_capped",
+                    f"answers are limited to {MAX_TEXT_LENGTH:,} characters whatever maxLength says", name))
+
+
+def _patterns(schema: Any) -> Iterator[str]:
+    """Every `pattern` and `patternProperties` key in a field's schema (not in x- keys)."""
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(key, str) and key.startswith("x-"):
+                    continue
+                if key == "pattern" and isinstance(value, str):
+                    yield value
+                elif key == "patternProperties" and isinstance(value, dict):
+                    yield from (k for k in value if isinstance(k, str))
+                    stack.extend(value.values())
+                else:
+                    stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
 
 
 def _check_options(report: LintReport, definition: FormDefinition) -> None:
@@ -314,7 +426,10 @@ def _score_range(report: LintReport, definition: FormDefinition) -> None:
         items = [i for i in plan.items if i["field"] in component]
         low: Decimal | None = None
         high: Decimal | None = None
+        spent = current_budget()
         for combo in itertools.product(*domains):
+            if spent is not None:
+                spent.spend(len(order) + 1)
             subtotal = _combo_points(definition, order, dict(zip(inputs, combo)), items)
             if subtotal is None:
                 continue

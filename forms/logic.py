@@ -4,7 +4,10 @@ A rule is data, never code: a JSON literal, a list of rules, or an object with e
 from the allowlist below. `check_rule` walks a tree iteratively (no recursion, so a tree nested 10,000
 deep is refused with a LogicError, not a RecursionError) and enforces depth, size and literal limits.
 `evaluate` then walks the checked tree; its recursion depth is bounded by MAX_DEPTH and its work by a
-step budget, so no rule can hang the server.
+step budget, so no rule can hang the server. Many rules together share one `Budget` (steps and a
+deadline) when the caller opens one with `budget(...)`: a lint of a definition, a scoring of one
+submission. Running out raises `BudgetExceeded`, which is not a LogicError: callers that tolerate a
+failing rule still stop.
 
 Semantics that differ from JavaScript JSON Logic, on purpose:
 - Unanswered is `None` and is never 0: arithmetic with an unanswered operand gives `None`; an ordering
@@ -16,9 +19,12 @@ Semantics that differ from JavaScript JSON Logic, on purpose:
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import math
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 from typing import Any
@@ -75,6 +81,60 @@ _DATE_UNITS = {"days", "months", "years"}
 
 class LogicError(ValueError):
     """A rule that is malformed, too big, or cannot be evaluated on the data given."""
+
+
+class BudgetExceeded(RuntimeError):
+    """The work shared by all the rules of one lint or one scoring ran out (steps or time)."""
+
+
+class Budget:
+    """Steps and a deadline shared by every rule evaluated while it is open (see `budget`)."""
+
+    __slots__ = ("steps_left", "deadline", "what", "exceeded", "_tick")
+
+    def __init__(self, steps: int, seconds: float, what: str = "this form") -> None:
+        self.steps_left = steps
+        self.deadline = time.monotonic() + seconds
+        self.what = what
+        self.exceeded = False
+        self._tick = 0
+
+    def spend(self, steps: int = 1) -> None:
+        self.steps_left -= steps
+        self._tick += steps
+        if self.steps_left < 0:
+            self._exceed()
+        if self._tick >= 1024:
+            self._tick = 0
+            if time.monotonic() > self.deadline:
+                self._exceed()
+
+    def _exceed(self) -> None:
+        self.exceeded = True
+        raise BudgetExceeded(f"{self.what} needs too much work to work out")
+
+
+_BUDGET: contextvars.ContextVar[Budget | None] = contextvars.ContextVar("forms_logic_budget", default=None)
+
+
+@contextlib.contextmanager
+def budget(steps: int, seconds: float, what: str = "this form") -> Iterator[Budget]:
+    """Share one budget among every rule evaluated in this block. Inside another budget, the outer
+    one goes on counting (a lint's examples are scored within the lint's budget)."""
+    current = _BUDGET.get()
+    if current is not None:
+        yield current
+        return
+    opened = Budget(steps, seconds, what)
+    token = _BUDGET.set(opened)
+    try:
+        yield opened
+    finally:
+        _BUDGET.reset(token)
+
+
+def current_budget() -> Budget | None:
+    return _BUDGET.get()
 
 
 @dataclass(frozen=True)
@@ -230,17 +290,20 @@ _TOP = object()  # marks "no map/filter item": variables come from the context
 
 
 class _Evaluator:
-    __slots__ = ("context", "today", "steps")
+    __slots__ = ("context", "today", "steps", "budget")
 
     def __init__(self, context: Mapping[str, Any], today: dt.date | None) -> None:
         self.context = context
         self.today = today
         self.steps = 0
+        self.budget = _BUDGET.get()
 
     def run(self, node: Any, data: Any) -> Any:
         self.steps += 1
         if self.steps > MAX_STEPS:
             raise LogicError("rule needs too much work to evaluate")
+        if self.budget is not None:
+            self.budget.spend()
         if isinstance(node, dict):
             op, args = next(iter(node.items()))
             handler = _HANDLERS[op]
@@ -545,7 +608,8 @@ def evaluate(
 ) -> Any:
     """Evaluate a rule against answers (and `$`-prefixed engine values) in `context`.
 
-    Raises LogicError for malformed rules and for type errors in the data; never anything else.
+    Raises LogicError for malformed rules and for type errors in the data, and BudgetExceeded when
+    the open `budget` runs out; never anything else.
     Pass checked=True only for trees that already went through `check_rule`.
     """
     if not checked:

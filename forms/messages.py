@@ -40,6 +40,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "answers_not_object": "The answers must be a set of named answers.",
         "bad_value": "This answer could not be read: {detail}",
         "rule_failed": "A rule on this form could not be worked out: {detail}",
+        "too_much_work": "This form's rules need too much work to score; ask for the form to be simplified.",
         "too_many_unanswered": "Too many questions are unanswered for a prorated score.",
         "yes": "Yes",
         "no": "No",
@@ -88,6 +89,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "answers_not_object": "Rhaid i'r atebion fod yn set o atebion wedi'u henwi.",
         "bad_value": "Nid oedd modd darllen yr ateb hwn: {detail}",
         "rule_failed": "Nid oedd modd cyfrifo un o reolau'r ffurflen hon: {detail}",
+        "too_much_work": (
+            "Mae rheolau'r ffurflen hon yn gofyn gormod o waith i'w sgorio; gofynnwch i'r ffurflen gael ei symleiddio."
+        ),
         "too_many_unanswered": "Mae gormod o gwestiynau heb eu hateb ar gyfer sgôr gyfrannol.",
         "yes": "Ie",
         "no": "Na",

@@ -4,6 +4,11 @@ The form class is server-rendered and works without JavaScript: every question i
 are attached as `data-visible-if` attributes for optional progressive enhancement. The server stays the
 authority: post `form.to_answers()` to `validate_and_score`, which prunes hidden answers and validates.
 Printing uses only the values frozen in the stored submission; it never recomputes anything.
+
+Whatever a definition says, a page stays small: a scale wider than MAX_SCALE_CHOICES is a number
+box, a repeating group starts with at most MAX_REPEAT_ROWS rows and reads at most MAX_REPEAT_ITEMS
+back, and a number that is not finite (inf, NaN, sNaN) or cannot be read is handed on as typed, so
+that validation names the field instead of the page failing.
 """
 
 from __future__ import annotations
@@ -22,8 +27,13 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from forms import jsonio
 from forms.definition import FieldSpec, FormDefinition
+from forms.jsonio import MAX_ABS_NUMBER
 from forms.logic import plain
 from forms.messages import localised, message, normalise_locale
+from forms.validation import MAX_REPEAT_ITEMS, repeat_limit, text_limit
+
+MAX_SCALE_CHOICES = 101
+MAX_REPEAT_ROWS = 50
 
 _CACHE: OrderedDict[tuple, type] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
@@ -53,9 +63,24 @@ def _choices(spec: FieldSpec, locale: str) -> list[tuple[str, str]]:
     if spec.type == "yes_no":
         return [("true", message("yes", locale)), ("false", message("no", locale))]
     if spec.type == "scale":
-        low, high = int(spec.minimum or 0), int(spec.maximum or 10)
+        low, high = _scale_range(spec)
         return [(str(i), str(i)) for i in range(low, high + 1)]
     return []
+
+
+def _scale_range(spec: FieldSpec) -> tuple[int, int]:
+    try:
+        return int(spec.minimum or 0), int(spec.maximum if spec.maximum is not None else 10)
+    except (TypeError, ValueError, OverflowError):
+        return 0, -1
+
+
+def _wide_scale(spec: FieldSpec) -> bool:
+    """A scale with more answers than buttons a page should show (lint refuses it; an old one is a box)."""
+    if spec.type != "scale" or spec.options:
+        return False
+    low, high = _scale_range(spec)
+    return high - low + 1 > MAX_SCALE_CHOICES
 
 
 def _render_kw(spec: FieldSpec, name: str) -> dict[str, Any]:
@@ -103,10 +128,12 @@ def _make_field(spec: FieldSpec, locale: str, base_class: type, name: str) -> An
     number_range = v.NumberRange(min=spec.schema.get("minimum"), max=spec.schema.get("maximum"))
     kind = spec.type
     if kind == "text":
-        return wtf.StringField(validators=optional + [v.Length(max=spec.schema.get("maxLength", 10_000))], **kw)
+        kw["render_kw"] = {**kw["render_kw"], "maxlength": text_limit(spec)}
+        return wtf.StringField(validators=optional + [v.Length(max=text_limit(spec))], **kw)
     if kind == "long_text":
-        return wtf.TextAreaField(validators=optional + [v.Length(max=spec.schema.get("maxLength", 100_000))], **kw)
-    if kind == "integer":
+        kw["render_kw"] = {**kw["render_kw"], "maxlength": text_limit(spec)}
+        return wtf.TextAreaField(validators=optional + [v.Length(max=text_limit(spec))], **kw)
+    if kind == "integer" or _wide_scale(spec):
         return wtf.IntegerField(validators=optional + [number_range], **kw)
     if kind == "decimal":
         return wtf.DecimalField(validators=optional + [number_range], places=None, **kw)
@@ -131,11 +158,15 @@ def _make_field(spec: FieldSpec, locale: str, base_class: type, name: str) -> An
     if kind == "repeat":
         attrs = {child.key: _make_field(child, locale, base_class, f"{name}.{child.key}") for child in spec.children}
         entry = type(f"{spec.key.title().replace('_', '')}Entry", (base_class,), attrs)
-        min_entries = max(1, int(spec.schema.get("minItems", 1)))
+        most = repeat_limit(spec)
+        try:
+            min_entries = min(max(1, int(spec.schema.get("minItems", 1))), MAX_REPEAT_ROWS, most)
+        except (TypeError, ValueError, OverflowError):
+            min_entries = 1
         return wtf.FieldList(
             wtf.FormField(entry),
             min_entries=min_entries,
-            max_entries=spec.schema.get("maxItems"),
+            max_entries=min(max(most, min_entries), MAX_REPEAT_ITEMS),
             **{k: kw[k] for k in ("label", "description")},
         )
     raise ValueError(f"field {spec.key}: no widget for x-type {kind}")
@@ -172,11 +203,34 @@ def build_form_class(
     return form_class
 
 
-def _answer_value(spec: FieldSpec, data: Any) -> Any:
+def _unreadable_number(spec: FieldSpec, bound: Any) -> str | None:
+    """What was typed into a number box when it is not a finite number within range (inf, NaN,
+    sNaN, 1e999, words): handed on as text, so that validation names the field."""
+    if spec.type not in ("integer", "decimal") and not _wide_scale(spec):
+        return None
+    raw = getattr(bound, "raw_data", None) or []
+    typed = str(raw[0]).strip()[:100] if raw and raw[0] is not None else ""
+    data = getattr(bound, "data", None)
+    if getattr(bound, "process_errors", None) and typed:
+        return typed
+    if isinstance(data, Decimal) and (not data.is_finite() or abs(data) > MAX_ABS_NUMBER):
+        return typed or str(data)
+    if isinstance(data, int) and not isinstance(data, bool) and abs(data) > MAX_ABS_NUMBER:
+        return typed or str(data)
+    return None
+
+
+def _answer_value(spec: FieldSpec, data: Any, bound: Any = None) -> Any:
     """Turn what WTForms parsed into the JSON answer the engine expects (None = unanswered)."""
     kind = spec.type
+    if bound is not None:
+        unreadable = _unreadable_number(spec, bound)
+        if unreadable is not None:
+            return unreadable
     if data is None or data == "" or (data == [] and kind != "multiple_choice"):
         return None
+    if _wide_scale(spec):
+        return plain(data) if isinstance(data, Decimal) else data
     if kind in ("yes_no", "single_choice", "multiple_choice", "scale"):
         lookup = {_choice_value(o.value): o.value for o in spec.options}
         if kind == "yes_no" and not lookup:
@@ -197,8 +251,11 @@ def _answer_value(spec: FieldSpec, data: Any) -> Any:
         return parts or None
     if kind == "repeat":
         entries = []
-        for entry in data:
-            item = {c.key: _answer_value(c, entry.get(c.key)) for c in spec.children}
+        rows = list(bound.entries) if bound is not None and hasattr(bound, "entries") else [None] * len(data)
+        for entry, row in zip(data, rows, strict=False):
+            form = getattr(row, "form", None)
+            item = {c.key: _answer_value(c, entry.get(c.key), getattr(form, c.key, None) if form else None)
+                    for c in spec.children}
             item = {k: val for k, val in item.items() if val is not None}
             if item:
                 entries.append(item)
@@ -219,7 +276,8 @@ def _to_answers(self: Any) -> dict[str, Any]:
     for key, spec in self.form_definition.fields.items():
         if spec.type == "calculated":
             continue
-        value = _answer_value(spec, getattr(self, key).data)
+        bound = getattr(self, key)
+        value = _answer_value(spec, bound.data, bound)
         if value is not None:
             answers[key] = value
     return answers
@@ -250,7 +308,8 @@ def _form_value(spec: FieldSpec, value: Any) -> Any:
     except (TypeError, ValueError):
         return None
     if kind == "repeat":
-        return [{c.key: _form_value(c, item.get(c.key)) for c in spec.children} for item in value]
+        return [{c.key: _form_value(c, item.get(c.key)) for c in spec.children}
+                for item in value[:MAX_REPEAT_ITEMS] if isinstance(item, Mapping)]
     return value
 
 

@@ -4,6 +4,11 @@ The server is the authority. On every submit it re-evaluates which questions wer
 to hidden questions, ignores values posted for calculated fields and computes them itself, validates
 each answer with jsonschema, checks required and required-if, then runs the definition's cross-field
 checks. Errors come back per field (dotted path for repeating groups) in the user's language.
+
+Hostile definitions and answers are bounded: a field's `pattern` runs on RE2 (linear time, no
+backtracking: `^(a+)+$` cannot hang; a pattern RE2 cannot run is refused by lint and fails the
+answer here), every text answer has a maximum length (MAX_TEXT_LENGTH unless the definition sets a
+smaller one), and a repeating group takes at most MAX_REPEAT_ITEMS rows whatever it declares.
 """
 
 from __future__ import annotations
@@ -13,9 +18,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
 import jsonschema
+import re2
 
 from forms import jsonio
 from forms.definition import FieldSpec, FormDefinition
@@ -24,6 +31,11 @@ from forms.messages import localised, message
 from forms.plan import build_plan
 
 FORM_ERROR_KEY = "_form"
+MAX_TEXT_LENGTH = 10_000  # characters of one text answer, unless the definition allows fewer
+MAX_REPEAT_ITEMS = 200  # rows of one repeating group, unless the definition allows fewer
+MAX_PATTERN_LENGTH = 1_000
+SIGNATURE_PART_LENGTH = 200
+_TEXT_TYPES = ("text", "long_text")
 UNUSABLE_ISSUES = {"bad_rule", "cycle", "unsupported", "no_calculation"}
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
 _BASIC_TOP_KEYS = {"$schema", "$id", "title", "description", "type", "properties", "additionalProperties", "$defs"}
@@ -75,14 +87,67 @@ class Validated:
         self.codes.setdefault(key, []).append(code)
 
 
+class UnsafePattern(ValueError):
+    """A `pattern` RE2 cannot run in linear time (back-references, look-around) or too large."""
+
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False
+_RE2_OPTIONS.max_mem = 2 << 20  # a pattern that needs more than this is refused, not run
+
+
+@lru_cache(maxsize=1024)
+def safe_pattern(pattern: str):
+    """The pattern compiled by RE2, which never backtracks; UnsafePattern if RE2 cannot run it."""
+    if not isinstance(pattern, str) or len(pattern) > MAX_PATTERN_LENGTH:
+        raise UnsafePattern(f"a pattern may have at most {MAX_PATTERN_LENGTH} characters")
+    try:
+        return re2.compile(pattern, options=_RE2_OPTIONS)
+    except re2.error as exc:
+        detail = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise UnsafePattern(f"pattern cannot be run safely (no back-references or look-around): {detail}") from None
+
+
+def _pattern(validator, pattern, instance, schema):
+    if not validator.is_type(instance, "string"):
+        return
+    try:
+        matched = safe_pattern(pattern).search(instance) is not None
+    except UnsafePattern as exc:
+        yield jsonschema.ValidationError(str(exc))
+        return
+    if not matched:
+        yield jsonschema.ValidationError(f"does not match {pattern[:80]!r}")
+
+
+def _pattern_properties(validator, patterns, instance, schema):
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        try:
+            compiled = safe_pattern(pattern)
+        except UnsafePattern as exc:
+            yield jsonschema.ValidationError(str(exc))
+            return
+        for key, value in instance.items():
+            if compiled.search(key):
+                yield from validator.descend(value, subschema, path=key, schema_path=pattern)
+
+
+#: JSON Schema 2020-12 with patterns on RE2 (the stock validator uses Python's backtracking `re`)
+SafeValidator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator, {"pattern": _pattern, "patternProperties": _pattern_properties},
+)
+
+
 def _validators(definition: FormDefinition) -> dict[str, jsonschema.Draft202012Validator]:
     cached = definition.cache.get("validators")
     if cached is None:
         props = definition.answer_schema["properties"]
-        cached = {key: jsonschema.Draft202012Validator(schema) for key, schema in props.items()}
+        cached = {key: SafeValidator(schema) for key, schema in props.items()}
         extra = set(definition.answer_schema) - _BASIC_TOP_KEYS
         if extra:
-            cached[""] = jsonschema.Draft202012Validator(definition.answer_schema)
+            cached[""] = SafeValidator(definition.answer_schema)
         definition.cache["validators"] = cached
     return cached
 
@@ -143,9 +208,52 @@ def _format_ok(spec: FieldSpec, value: Any) -> str | None:
     return None
 
 
+def text_limit(spec: FieldSpec) -> int:
+    """The most characters a text answer may have: the definition's maxLength, at most MAX_TEXT_LENGTH."""
+    declared = spec.schema.get("maxLength")
+    if isinstance(declared, int) and not isinstance(declared, bool) and 0 <= declared < MAX_TEXT_LENGTH:
+        return declared
+    return MAX_TEXT_LENGTH
+
+
+def repeat_limit(spec: FieldSpec) -> int:
+    """The most rows a repeating group may have: the definition's maxItems, at most MAX_REPEAT_ITEMS."""
+    declared = spec.schema.get("maxItems")
+    if isinstance(declared, int) and not isinstance(declared, bool) and 0 <= declared < MAX_REPEAT_ITEMS:
+        return declared
+    return MAX_REPEAT_ITEMS
+
+
+def _over_limits(result: Validated, spec: FieldSpec, value: Any, locale: str | None, name: str) -> bool:
+    """Bounds every definition gets, checked before anything else looks at the answer."""
+    if spec.type in _TEXT_TYPES and isinstance(value, str) and len(value) > text_limit(spec):
+        result.add(name, "max_length", locale, limit=text_limit(spec))
+        return True
+    if spec.type == "signature" and isinstance(value, dict):
+        long = [k for k, part in value.items() if isinstance(part, str) and len(part) > SIGNATURE_PART_LENGTH]
+        for part in long:
+            result.add(f"{name}.{part}", "max_length", locale, limit=SIGNATURE_PART_LENGTH)
+        return bool(long)
+    if spec.type == "repeat" and isinstance(value, list):
+        if len(value) > repeat_limit(spec):
+            result.add(name, "max_items", locale, limit=repeat_limit(spec))
+            return True
+        over = False
+        for index, item in enumerate(value):
+            if not isinstance(item, dict):
+                continue
+            for child in spec.children:
+                if _over_limits(result, child, item.get(child.key), locale, f"{name}.{index}.{child.key}"):
+                    over = True
+        return over
+    return False
+
+
 def _check_answer(
     result: Validated, definition: FormDefinition, spec: FieldSpec, value: Any, locale: str | None
 ) -> bool:
+    if _over_limits(result, spec, value, locale, spec.key):
+        return False
     validator = _validators(definition)[spec.key]
     errors = list(validator.iter_errors(value))
     for error in errors[:5]:
