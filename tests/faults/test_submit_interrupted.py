@@ -5,10 +5,11 @@ without its answers; sending the same form again saves it once."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.exc import DBAPIError
 
 from forms.store.sql import SqlFormStore
@@ -139,5 +140,54 @@ def test_a_store_that_cannot_share_the_transaction_is_finished_by_the_repair(fau
             assert_whole_or_none(token)
             assert services.repair_record(record.id, store) is None
             fresh_pool()
+    finally:
+        forms_engine.dispose()
+
+
+def test_two_repairs_at_once_finish_a_cut_off_submit_once(fault_app, pg_server, monkeypatch):
+    """The start-up repair and the sweeper (or two workers) at the same moment: one finishes the
+    record, the other finds nothing to do; its band actions are queued once."""
+    from app.assessments import services
+    from app.extensions import db
+    from app.jobs import Job
+
+    token = f"fault-{uuid.uuid4().hex}"
+    forms_engine = create_engine(pg_server.create_database("wcn_faults_forms_race"))
+    store = SqlFormStore(forms_engine)
+    store.create_schema()
+    try:
+        with fault_app.app_context():
+            monkeypatch.setitem(fault_app.extensions, "form_store", store)
+            with monkeypatch.context() as patch:
+                patch.setattr(services, "_finish", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("killed")))
+                with pytest.raises(RuntimeError):
+                    send(token)
+                db.session.rollback()
+            record, _ = state(token)
+            record_id = record.id
+
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+        start = threading.Barrier(2, timeout=30)
+        outcomes: list = []
+
+        def repair() -> None:
+            with fault_app.app_context():
+                start.wait()
+                outcomes.append(services.repair_half_written_submissions(now=later))
+                db.session.remove()
+
+        workers = [threading.Thread(target=repair) for _ in range(2)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=60)
+        assert len(outcomes) == 2, "a repair did not finish"
+        assert sum(o["finished"] for o in outcomes) == 1 and sum(o["returned_to_draft"] for o in outcomes) == 0
+        with fault_app.app_context():
+            record, submission = state(token)
+            assert record.submission_id == submission.id
+            assert db.session.scalar(select(func.count()).select_from(Job).where(
+                Job.key == f"band-actions:{record_id}")) == 1
+            db.session.remove()
     finally:
         forms_engine.dispose()
