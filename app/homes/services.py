@@ -6,9 +6,10 @@ import datetime as dt
 import re
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
-from app.exceptions import DomainError
-from app.homes.models import BedServicePeriod, BedStatus, CareHome
+from app.exceptions import ConflictError, DomainError
+from app.homes.models import Bed, BedServicePeriod, BedStatus, CareHome
 
 # A UK postcode (BS 7666 shape, GIR 0AA included), spaces optional.
 POSTCODE = re.compile(r"^(GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})$")
@@ -45,6 +46,14 @@ def check_bed(bed, status_before: str | None) -> None:
     """Bed status follows stays: only a stay makes a bed occupied or frees it."""
     status = getattr(bed.status, "value", bed.status)
     before = getattr(status_before, "value", status_before)
+    if bed.id is not None and status != before:
+        # Someone may have admitted into the bed since the form was opened: wait for them (the
+        # bed's row lock, as admissions take it) and judge by what the database has now.
+        committed = _locked_status(bed)
+        if committed == BedStatus.occupied.value and before != committed:
+            raise ConflictError({"status": [str(_l(
+                "%(bed)s was taken a moment ago; discharge or move the resident first.", bed=bed))]})
+        before = committed
     if status == BedStatus.occupied.value and before != BedStatus.occupied.value:
         raise DomainError(
             {"status": [str(_l("A bed becomes occupied by admitting a resident to it."))]}
@@ -57,6 +66,15 @@ def check_bed(bed, status_before: str | None) -> None:
         raise DomainError(
             {"out_of_service_reason": [str(_l("Say why the bed is out of service."))]}
         )
+
+
+def _locked_status(bed) -> str | None:
+    """The bed's status as committed, once no one else is changing the bed (not this form's)."""
+    from app.extensions import db
+
+    with db.session.no_autoflush:
+        status = db.session.scalar(select(Bed.status).where(Bed.id == bed.id).with_for_update(key_share=True))
+    return getattr(status, "value", status)
 
 
 def track_service(bed, status_before: str | None, at: dt.datetime | None = None) -> None:

@@ -303,3 +303,38 @@ def test_the_migration_stops_with_a_list_when_double_bookings_are_already_there(
     assert "1 beds held by more than one stay that has not ended" in text
     assert f"bed_id {world.occupied_bed_a.id}: 2 rows in stay" in text
     assert "End the wrong stay" in text
+
+
+@pytest.mark.postgres
+@on_postgres
+def test_a_bed_taken_out_of_service_while_someone_admits_into_it(app, world, today):
+    """Either the admission or the out-of-service change wins; never an occupied bed that is also
+    out of service. Five rounds, each on a fresh bed."""
+    from app.homes import services as homes
+
+    def out_of_service(bed_id):
+        bed = db.session.get(Bed, bed_id)
+        before = bed.status
+        bed.status, bed.out_of_service_reason = BedStatus.out_of_service, "Leak from the ceiling"
+        homes.check_bed(bed, before)
+        homes.track_service(bed, before)
+        return bed
+
+    room = make_room(world.unit_a, "5")
+    rounds = [(make_bed(room, f"R{i}").id, make_resident(world.home_a, NAMES[i], "Leak").id) for i in range(5)]
+    db.session.commit()
+    when = yesterday_at(today, 9)
+    for bed_id, resident_id in rounds:
+        outcomes = at_once(app, [lambda b=bed_id, r=resident_id: stays.admit_resident(r, b, when, "permanent"),
+                                 lambda b=bed_id: out_of_service(b)])
+        assert_no_crash(outcomes)
+        assert sum(o.ok for o in outcomes) == 1, [o.messages for o in outcomes]
+        bed = db.session.get(Bed, bed_id)
+        held = open_stays_on(bed_id)
+        bed = db.session.get(Bed, bed_id)
+        if held:
+            assert bed.status == BedStatus.occupied and bed.service_periods == []
+            assert outcomes[1].messages["status"][0].startswith("Room 5 bed R")
+        else:
+            assert bed.status == BedStatus.out_of_service
+            assert "out of service" in outcomes[0].messages["bed"][0]
