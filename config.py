@@ -34,6 +34,11 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # Test each pooled connection before use: after a database restart the first request on every
+    # worker gets a fresh connection instead of an error.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Seconds a browser (or API client) is told to wait before trying again during a database outage.
+    OUTAGE_RETRY_AFTER = int(os.environ.get("OUTAGE_RETRY_AFTER", "30"))
     REDIS_URL = os.environ.get("REDIS_URL")
     # "kid:base64key,kid:base64key": the first key encrypts, all of them decrypt.
     FIELD_ENCRYPTION_KEYS = os.environ.get("FIELD_ENCRYPTION_KEYS")
@@ -70,6 +75,10 @@ class Config:
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = False
+    # Redis unreachable: count sign-in attempts in each web process's memory instead (logged once),
+    # so signing in never depends on Redis; back on Redis when it answers again.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     # After this many failed sign-ins in a row an account is paused for AUTH_LOCKOUT_MINUTES, doubled
     # after each further failure up to AUTH_LOCKOUT_MAX_MINUTES; a correct sign-in after the pause, a
     # password reset by email or an administrator's "Unlock" clears it. Per username as well as per
@@ -108,12 +117,19 @@ class Config:
 
     DEMO_DATA = False
     FILES_DIR = os.environ.get("FILES_DIR", str(INSTANCE_DIR / "files"))
-    # Background jobs (app/jobs.py): retries after a failure, seconds between them, the longest a
+    # Background jobs (app/jobs/): retries after a failure, seconds between them, the longest a
     # job may run, and how many days generated files are kept.
     JOB_RETRIES = int(os.environ.get("JOB_RETRIES", "3"))
     JOB_RETRY_INTERVALS = [int(s) for s in os.environ.get("JOB_RETRY_INTERVALS", "30,120,600").split(",")]
     JOB_TIMEOUT = int(os.environ.get("JOB_TIMEOUT", "1800"))
     JOB_RESULT_DAYS = int(os.environ.get("JOB_RESULT_DAYS", "30"))
+    # A running job writes a heartbeat this often; one silent for JOB_STALE_SECONDS belongs to a dead
+    # attempt (worker killed, database gone) and is retried within its budget or failed.
+    JOB_HEARTBEAT_SECONDS = float(os.environ.get("JOB_HEARTBEAT_SECONDS", "15"))
+    JOB_STALE_SECONDS = float(os.environ.get("JOB_STALE_SECONDS", "90"))
+    # The worker's scheduler sweeps this often, and waits at most this long between tries in an outage.
+    JOB_SWEEP_SECONDS = float(os.environ.get("JOB_SWEEP_SECONDS", "60"))
+    JOB_SCHEDULER_MAX_BACKOFF = float(os.environ.get("JOB_SCHEDULER_MAX_BACKOFF", "60"))
 
 
 def _instance_secret(name: str, make) -> str:

@@ -63,6 +63,9 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
     from app.security import record_permission_denials
 
     record_permission_denials(app)
+    from app import outage
+
+    outage.init_app(app)  # database unreachable: a 503 page, not a bare 500
     _register_cli(app)
 
     from app.ops import ops

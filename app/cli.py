@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import logging
-import secrets
-import string
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
-from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select
 
 from app.audit import acting_as
+from app.bootstrap import generate_password
 from app.extensions import db
-
-
-def generate_password(length: int = 16) -> str:
-    """A password that passes the complexity rule: upper, lower, digits and a symbol."""
-    alphabet = string.ascii_letters + string.digits
-    while True:
-        core = "".join(secrets.choice(alphabet) for _ in range(length - 2))
-        candidate = core + secrets.choice("!#%*+-=?@") + secrets.choice(string.digits)
-        if any(c.isupper() for c in candidate) and any(c.islower() for c in candidate):
-            return candidate
 
 
 def upgrade_schema() -> None:
@@ -138,9 +125,3 @@ def demo_load():
         print_setup_result({"roles": [], "admin_password": None, "demo_logins": logins})
 
 
-def database_is_empty() -> bool:
-    from app.homes.models import Organisation
-
-    if "organisation" not in sa_inspect(db.engine).get_table_names():
-        return True
-    return db.session.scalar(select(Organisation.id).limit(1)) is None

@@ -85,7 +85,7 @@ USERS = [
 
 def load_demo_data() -> dict | None:
     """Create the demo group. Returns the demo logins, or None if the database already has data."""
-    from app.cli import database_is_empty, generate_password
+    from app.bootstrap import database_is_empty, generate_password
 
     if not database_is_empty():
         return None

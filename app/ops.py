@@ -52,9 +52,17 @@ def check_dependencies() -> dict:
 
 @ops.route("/health")
 def health():
+    """200 "ok"; 200 "degraded" when only Redis is down (the app still serves: sign-in limits fall
+    back to memory, jobs wait in the database); 503 "unavailable" when the database is down."""
     checks = check_dependencies()
-    ok = all(c["ok"] for c in checks.values())
-    return jsonify(status="ok" if ok else "degraded", checks=checks), 200 if ok else 503
+    if not checks["database"]["ok"]:
+        status = "unavailable"
+    elif all(c["ok"] for c in checks.values()):
+        status = "ok"
+    else:
+        status = "degraded"
+    degraded = sorted(name for name, c in checks.items() if not c["ok"])
+    return jsonify(status=status, checks=checks, degraded=degraded), 503 if status == "unavailable" else 200
 
 
 @ops.route("/metrics")

@@ -150,8 +150,8 @@ class DocumentsView(BaseView):
     default_view = "list"
     class_permission_name = RESOURCE
     method_permission_name = {
-        "list": "read", "status": "read", "document": "read", "retry": "write", "assessment": "write",
-        "transfer_summary": "write", "home_transfer_summaries": "write",
+        "list": "read", "status": "read", "document": "read", "retry": "write", "remake": "write",
+        "assessment": "write", "transfer_summary": "write", "home_transfer_summaries": "write",
     }
 
     @expose("/")
@@ -162,6 +162,7 @@ class DocumentsView(BaseView):
         return self.render_template(
             "documents/list.html",
             jobs=rows,
+            missing={job.id for job in rows if jobs.file_missing(job)},
             active=any(job.is_active for job in rows),
             assessments=recent_assessments(),
             residents=residents_to_print(),
@@ -175,8 +176,10 @@ class DocumentsView(BaseView):
     def status(self):
         return {"jobs": [
             {"id": job.id, "status": job.status, "progress": job.progress, "error": job.error,
-             "description": job.description,
-             "download": url_for("DocumentsView.document", job_id=job.id) if job.result_path else None}
+             "description": job.description, "retrying": job.is_retrying, "attempts": job.attempts,
+             "file_missing": jobs.file_missing(job),
+             "download": url_for("DocumentsView.document", job_id=job.id)
+             if job.status == JobStatus.finished.value and jobs.result_file(job) else None}
             for job in my_jobs(acting_user())
         ]}
 
@@ -186,8 +189,11 @@ class DocumentsView(BaseView):
     def document(self, job_id):
         job = own_job(job_id)
         path = jobs.result_file(job) if job.status == JobStatus.finished.value else None
-        if path is None:
-            abort(404)
+        if path is None:  # not made yet, failed, or no longer in the files folder: say which, and what to do
+            return self.render_template(
+                "documents/unavailable.html", job=job, status=JobStatus, can_remake=jobs.file_missing(job),
+                result_days=current_app.config.get("JOB_RESULT_DAYS", jobs.DEFAULT_RESULT_DAYS),
+            ), (410 if jobs.file_missing(job) else 404)
         response = send_file(
             path, mimetype=job.result_mimetype or "application/octet-stream", as_attachment=True,
             download_name=job.result_name or path.name, max_age=0,
@@ -203,6 +209,20 @@ class DocumentsView(BaseView):
             jobs.retry(job)
             db.session.commit()
             flash(str(_l("Trying it again.")), "info")
+        except JobError as error:
+            db.session.rollback()
+            flash(error.message, "warning")
+        return redirect(url_for("DocumentsView.list"))
+
+    @expose("/remake/<job_id>", methods=["POST"])
+    @has_access
+    def remake(self, job_id):
+        """Make a document again whose file is no longer available (cleared after some days, or lost)."""
+        job = own_job(job_id)
+        try:
+            jobs.remake(job)
+            db.session.commit()
+            flash(str(_l("Your document is being made again; it will appear below.")), "info")
         except JobError as error:
             db.session.rollback()
             flash(error.message, "warning")

@@ -18,6 +18,8 @@ from app import jobs
 from app.extensions import db
 from app.notifications.models import Channel, DeliveryStatus, NotificationOutbox, NotificationPreference
 
+DELIVER_EMAIL = "app.notifications.jobs.deliver_email"  # the job that sends one email of the outbox
+
 log = logging.getLogger(__name__)
 
 
@@ -134,11 +136,9 @@ def notify(
             db.session.add(row)
             db.session.flush()
             written.append(row)
-            if channel == Channel.email:
-                from app.notifications.jobs import deliver_email
-
+            if channel == Channel.email:  # by name: the jobs module imports this one, not the reverse
                 jobs.enqueue(
-                    deliver_email, row.id, job_id=f"notification-email:{row.id}",
+                    DELIVER_EMAIL, row.id, job_id=f"notification-email:{row.id}",
                     description=f"Email: {row.subject}"[:300], home_id=home_id,
                 )
     return written

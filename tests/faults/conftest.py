@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 START_TIMEOUT = 30  # seconds: any server must answer within this
+PASSWORD = "Test-password-1!"  # every seeded user's (tests/factories.py)
 
 
 def free_port() -> int:
@@ -37,8 +38,9 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
     return False
 
 
-def wait_for(predicate, timeout: float, interval: float = 0.1, what: str = "condition"):
-    """Poll `predicate` until it returns something truthy; fail the test after `timeout` seconds."""
+def wait_for(predicate, timeout: float, interval: float = 0.1, what: str = "condition", log: Path | None = None):
+    """Poll `predicate` until it returns something truthy; fail the test after `timeout` seconds
+    (showing the end of `log`, a child process's output, if given)."""
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
@@ -50,7 +52,11 @@ def wait_for(predicate, timeout: float, interval: float = 0.1, what: str = "cond
             if last:
                 return last
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+    tail = ""
+    if log is not None:
+        with contextlib.suppress(OSError):
+            tail = "\n--- end of " + log.name + " ---\n" + log.read_text(errors="replace")[-6000:]
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r}){tail}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -306,3 +312,67 @@ def fault_app(pg_server, tmp_path_factory):
     with application.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+# ---------------------------------------------------------------------------------------------
+# Jobs through a real Redis and `flask worker` processes (short intervals, so outages heal fast)
+
+FAST_JOBS = {
+    "JOB_SWEEP_SECONDS": 1, "JOB_SCHEDULER_MAX_BACKOFF": 2, "JOB_HEARTBEAT_SECONDS": 1,
+    "JOB_STALE_SECONDS": 4, "JOB_RETRIES": 2, "JOB_RETRY_INTERVALS": "1,1,1",
+}
+
+
+@pytest.fixture()
+def queue_app(fault_app, redis_server, monkeypatch, tmp_path):
+    """`fault_app` handing its jobs to the private Redis (emptied first), with short job intervals;
+    Redis is running again afterwards whatever the test did to it."""
+    if not redis_server.running:
+        redis_server.start()
+    redis_server.client().flushdb()
+    files = tmp_path / "files"
+    monkeypatch.setitem(fault_app.config, "REDIS_URL", redis_server.url)
+    monkeypatch.setitem(fault_app.config, "FILES_DIR", str(files))
+    for name, value in FAST_JOBS.items():
+        value = [int(v) for v in value.split(",")] if name == "JOB_RETRY_INTERVALS" else value
+        monkeypatch.setitem(fault_app.config, name, value)
+    try:
+        yield fault_app
+    finally:
+        if not redis_server.running:
+            redis_server.start()
+
+
+@pytest.fixture()
+def worker_env(queue_app, redis_server):
+    """The environment for a `flask worker` (or gunicorn) child on the fault database and Redis."""
+    from tests.faults.helpers import child_env
+
+    return child_env(
+        DATABASE_URL=queue_app.config["SQLALCHEMY_DATABASE_URI"], TEST_REDIS_URL=redis_server.url,
+        FILES_DIR=queue_app.config["FILES_DIR"], **FAST_JOBS,
+    )
+
+
+def job_state(app, job_id: str) -> dict:
+    """The Job row as the database has it now (read on a connection of its own)."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.jobs import Job
+
+    with app.app_context(), db.engine.connect() as conn:
+        row = conn.execute(select(Job.__table__).where(Job.__table__.c.id == job_id)).mappings().one()
+    return dict(row)
+
+
+def queue_job(app, func: str, *args, description: str = "Fault test job") -> str:
+    from app.extensions import db
+    from app.jobs import enqueue
+
+    with app.app_context():
+        job = enqueue(func, *args, description=description)
+        db.session.commit()
+        job_id = job.id
+        db.session.remove()
+    return job_id

@@ -54,7 +54,8 @@ def test_manager_prints_an_assessment_inline_and_downloads_it(inline, auth, clie
     assert f"SHA-256 {submission.sha256}" in text
     status = client.get("/documents/status.json").get_json()["jobs"]
     assert status == [{"id": job.id, "status": "finished", "progress": 100, "error": None,
-                       "description": job.description, "download": f"/documents/file/{job.id}"}]
+                       "description": job.description, "retrying": False, "attempts": 1, "file_missing": False,
+                       "download": f"/documents/file/{job.id}"}]
     # the audit trail shows who asked for it
     from app.audit import AuditEvent
 
@@ -184,5 +185,46 @@ def test_old_files_are_removed_and_the_page_says_so(inline, auth, client, world,
     db.session.commit()
     db.session.refresh(job)
     assert job.result_path is None and job.status == "finished"
-    assert client.get(f"/documents/file/{job.id}").status_code == 404
-    assert "The file was removed after 30 days; ask for it again." in client.get("/documents/").get_data(as_text=True)
+    page = client.get(f"/documents/file/{job.id}")
+    assert page.status_code == 410 and "This document is no longer available." in page.get_data(as_text=True)
+    listing = client.get("/documents/").get_data(as_text=True)
+    assert "The file was removed after 30 days." in listing and f"/documents/remake/{job.id}" in listing
+
+
+def test_a_file_missing_from_the_files_folder_is_offered_to_be_made_again(inline, auth, client, world, submit):
+    submission = submit(world.home_a)
+    auth.login("manager")
+    client.post(f"/documents/assessment/{submission.id}")
+    [job] = jobs_of("manager")
+    jobs.result_file(job).unlink()  # lost with a disk, or removed by hand
+    listing = client.get("/documents/").get_data(as_text=True)
+    assert "No longer available" in listing and "This file is no longer in the files folder." in listing
+    assert f"/documents/file/{job.id}" not in listing  # no dead download link
+    assert f"/documents/remake/{job.id}" in listing
+    page = client.get(f"/documents/file/{job.id}")
+    assert page.status_code == 410
+    text = page.get_data(as_text=True)
+    assert "This document is no longer available." in text and f"/documents/remake/{job.id}" in text
+    assert client.get("/documents/status.json").get_json()["jobs"][0]["download"] is None
+    assert client.post(f"/documents/remake/{job.id}").status_code == 302  # made again (inline here)
+    db.session.refresh(job)
+    assert job.status == "finished" and jobs.result_file(job) is not None
+    download = client.get(f"/documents/file/{job.id}")
+    assert download.status_code == 200 and "Alder House" in pdf_text(download.data)
+    # only a finished document can be made again, and only by the person who asked
+    auth.logout()
+    auth.login("nurse")
+    assert client.post(f"/documents/remake/{job.id}").status_code == 404
+
+
+def test_a_job_waiting_to_be_tried_again_says_so(inline, auth, client, world):
+    manager = user("manager")
+    job = jobs.enqueue(render_assessment_pdf, "0" * 32, manager.id, user_id=manager.id, description="Assessment PDF")
+    db.session.commit()
+    job.status, job.attempts, job.error = "queued", 1, "The worker stopped while running this job. (trying again)"
+    job.active_key = job.key
+    db.session.commit()
+    auth.login("manager")
+    listing = client.get("/documents/").get_data(as_text=True)
+    assert "Trying again" in listing and "Failed, try again" not in listing
+    assert client.get("/documents/status.json").get_json()["jobs"][0]["retrying"] is True

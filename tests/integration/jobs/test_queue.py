@@ -67,6 +67,22 @@ def test_job_that_keeps_failing_ends_failed_with_a_readable_reason(rq, world, dr
     assert RQJob.fetch(job.id, connection=redis_connection(rq)).get_status() == "failed"
 
 
+def test_the_retry_budget_is_kept_on_the_row_not_in_redis(rq, world, drain):
+    manager = user("manager")
+    jobs.enqueue("tests.integration.jobs.helpers.always_fails", "the printer was on fire",
+                 user_id=manager.id, description="Budget job")
+    db.session.commit()  # on Redis with RQ's full retry count, as after a Redis restart and a sweep
+    job = db.session.scalars(select(Job).where(Job.description == "Budget job")).one()
+    assert job.attempt_limit == 3  # JOB_RETRIES=2 here: three runs at most
+    job.attempts = 2  # two attempts already used before Redis forgot them
+    db.session.commit()
+    drain()
+    drain()
+    db.session.refresh(job)
+    assert job.status == "failed" and job.attempts == 3  # three means three
+    assert not job.error.endswith("(trying again)")
+
+
 def test_a_refusal_is_not_retried(rq, world, drain, submit):
     other = submit(world.home_b)
     manager = user("manager")
@@ -87,8 +103,8 @@ def test_redis_down_when_asked_then_the_sweeper_hands_it_over(rq, auth, client, 
     assert job.status == "queued" and job.enqueued_at is None
     monkeypatch.setitem(rq.config, "REDIS_URL", TEST_REDIS_URL)
     assert queued_ids(rq) == []
-    assert jobs.sweep(rq, grace_seconds=0) == {"handed_over": 1, "abandoned": 0}
-    assert jobs.sweep(rq, grace_seconds=0) == {"handed_over": 0, "abandoned": 0}  # already there: not twice
+    assert jobs.sweep(rq, grace_seconds=0) == {"handed_over": 1, "retried": 0, "abandoned": 0}
+    assert jobs.sweep(rq, grace_seconds=0) == {"handed_over": 0, "retried": 0, "abandoned": 0}  # not twice
     assert queued_ids(rq) == [job.id]
     drain()
     db.session.refresh(job)
@@ -159,10 +175,11 @@ def test_daily_reminders_through_rq_cron_and_a_worker(rq, world, drain, submit):
     submit(world.home_b, mood="low", days_ago=9, resident_id=923)  # another home's staff hear of this one
     scheduler = jobs.build_cron(redis_connection(rq))
     names = {cron_job.name for cron_job in scheduler.get_jobs()}
-    assert names == {"app.jobs.sweep_tick", "app.jobs.purge_tick", "app.notifications.jobs.daily_reminders_tick"}
+    # (the sweeper runs in the scheduler's own loop, not through the queue)
+    assert names == {"app.jobs.schedule.purge_tick", "app.notifications.jobs.daily_reminders_tick"}
     for cron_job in scheduler.get_jobs():  # as if 07:00 had come
         cron_job.next_enqueue_time = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
-    assert len(scheduler.enqueue_jobs()) == 3
+    assert len(scheduler.enqueue_jobs()) == 2
     drain()  # the ticks run, the tick queues the day's reminder job, the worker runs that too
     reminder_job = db.session.scalars(select(Job).where(Job.key.like("daily-reminders:%"))).one()
     assert reminder_job.status == "finished"
@@ -211,18 +228,25 @@ def test_flask_worker_needs_redis(app, runner, monkeypatch):
     assert result.exit_code != 0 and "REDIS_URL is not set" in result.output
 
 
-def test_abandoned_started_job_is_marked_failed_by_the_sweeper(rq, world):
+def test_started_job_whose_worker_died_is_retried_by_the_sweeper_then_failed(rq, world):
     manager = user("manager")
     job = jobs.enqueue(render_assessment_pdf, "0" * 32, manager.id, user_id=manager.id)
     db.session.commit()
-    # a worker took it and died: the row says started, Redis has no such job any more
+    # a worker took it and died: the row says started, its heartbeat stopped, Redis lost the job
     from rq.job import Job as RQJob
 
     RQJob.fetch(job.id, connection=redis_connection(rq)).delete()
-    job.status = "started"
-    job.started_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    an_hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    job.status, job.attempts, job.started_at, job.heartbeat_at = "started", 1, an_hour_ago, an_hour_ago
     db.session.commit()
-    assert jobs.sweep(rq, grace_seconds=0) == {"handed_over": 0, "abandoned": 1}
+    assert jobs.sweep(rq, grace_seconds=0) == {"handed_over": 0, "retried": 1, "abandoned": 0}
+    db.session.refresh(job)
+    assert job.status == "queued" and job.is_retrying and "worker stopped" in job.error
+    assert queued_ids(rq) == [job.id]  # on Redis again, within its own budget
+    # the same again with its attempts used up: failed, not retried
+    job.status, job.attempts, job.heartbeat_at = "started", job.attempt_limit, an_hour_ago
+    db.session.commit()
+    assert jobs.sweep(rq, grace_seconds=0) == {"handed_over": 0, "retried": 0, "abandoned": 1}
     db.session.refresh(job)
     assert job.status == "failed" and "worker stopped" in job.error
     assert job.active_key is None  # the same document may be asked for again

@@ -140,7 +140,7 @@ def test_flask_jobs_daily_runs_todays_reminders_by_hand(inline, runner, world):
 
 
 def test_a_worker_started_after_seven_runs_todays_daily_jobs_once(monkeypatch):
-    from app import jobs as job_layer
+    from app.jobs import schedule as job_layer
 
     calls = []
     entry = {"func": lambda: calls.append("tick"), "cron": "0 7 * * *", "interval": None, "daily": True}
