@@ -18,6 +18,7 @@ def test_bandit_finds_no_high_severity_issue():
         [sys.executable, "-m", "bandit", "-q", "-r", *SCANNED, "--severity-level", "high", "-f", "json"],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
+    assert result.stdout.strip(), f"bandit gave no report (exit {result.returncode}): {result.stderr[-2000:]}"
     report = json.loads(result.stdout)
     found = [f"{r['filename']}:{r['line_number']} {r['test_id']} {r['issue_text']}" for r in report["results"]]
     assert found == [], "\n".join(found)
