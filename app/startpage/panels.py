@@ -100,7 +100,7 @@ def overdue_panel() -> dict:
     reviews = []
     if _may_read("Care plans"):
         reviews = [plan for plan in due_reviews(_home_ids()) if review_state(plan) == "overdue"]
-        reviews.sort(key=lambda plan: plan.review_due_on)
+        reviews.sort(key=lambda plan: plan.next_review_on)
     return {"assessments": len(lines), "worst": lines[:WORST], "reviews": len(reviews),
             "worst_reviews": reviews[:WORST]}
 

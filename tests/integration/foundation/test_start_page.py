@@ -38,8 +38,18 @@ def test_each_role_starts_on_its_own_panels(client, auth, username, wanted, unwa
 
 
 def test_manager_sees_the_homes_figures_and_the_overdue_work(client, auth, world):
+    from app.audit import acting_as
+    from app.careplans import services as care_plans
+
+    with acting_as(None, "test"):
+        care_plans.create_care_plan(world.resident_a.id, "standard", None, None, title="Plan written in June",
+                                    on=care_plans.today() - dt.timedelta(days=40))
+        db.session.commit()
     auth.login("manager")
     page = client.get("/").get_data(as_text=True)
+    overdue = page[page.index('data-panel="overdue"'):]
+    overdue = overdue[:overdue.index("</div></div></div>")]
+    assert "Plan written in June" in overdue and "review overdue" in overdue
     # the seeded open task of home A (due today, for nurses) and its seeded resident
     assert "Occupancy over the last 12 months" in page
     assert "Alder House" in page
