@@ -34,14 +34,26 @@ def _home(home_id: int, user):
 
 def run_invoices_job(home_id: int, month: str, user_id: int) -> dict:
     """Run a home's invoices for a month; the summary (created, skipped and why, total) is the result."""
-    from app.billing.runs import run_invoices
+    from app.billing.runs import plan_run, run_invoices, write_run
     from app.exceptions import DomainError
 
     user = _user(user_id)
     _home(home_id, user)
     with scoped_to([home_id]):
         try:
-            run = run_invoices(home_id, month, user, progress=lambda done, total: set_progress(done, total))
+            if db.engine.dialect.name == "sqlite":
+                # SQLite: a read that began before another connection wrote (the job's heartbeat,
+                # its progress) cannot then write; end the read between calculating and writing.
+                plan = plan_run(home_id, month, progress=lambda done, total: set_progress(done, total))
+                session = db.session()
+                session.expire_on_commit = False
+                try:
+                    session.commit()
+                finally:
+                    session.expire_on_commit = True
+                run = write_run(plan, user)
+            else:
+                run = run_invoices(home_id, month, user, progress=lambda done, total: set_progress(done, total))
         except DomainError as error:
             raise JobError(error.message) from None
     summary = {"run_id": run.id, "created": run.invoices_created, "skipped": run.summary.get("skipped", []),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -235,19 +236,32 @@ def _skip(stay: Stay, reason) -> dict:
 
 
 def run_invoices(home_id: int, month: str, by_user=None, progress=None) -> InvoiceRun:
-    """Create the draft invoices of one home for one month (see the module's docstring)."""
+    """Create the draft invoices of one home for one month (see the module's docstring). Runs of one
+    home queue behind each other on the home's counter row, so two at once never bill twice."""
+    lock_counter(home_id)
+    return write_run(plan_run(home_id, month, progress), by_user)
+
+
+@dataclass
+class RunPlan:
+    home_id: int
+    month_start: dt.date
+    month_end: dt.date
+    data: HomeData
+    found: list[tuple]
+    skipped: list[dict]
+
+
+def plan_run(home_id: int, month: str, progress=None) -> RunPlan:
+    """Calculate every stay of the home for the month, writing nothing (progress is reported meanwhile,
+    on its own connection); `write_run` then writes it all at once."""
     from app.billing.calculation import ScenarioError, calculate, parse_scenario
 
     month_start, month_end = month_period(month)
     ensure_period_open(home_id, month_start, month_end)
-    period_row(home_id, month_start, month_end, create=True)
     data = HomeData(home_id, month_start - dt.timedelta(days=62), month_end)
-    run = InvoiceRun(home_id=home_id, period_start=month_start, period_end=month_end,
-                     created_by_id=getattr(by_user, "id", None), summary={})
-    db.session.add(run)
-    db.session.flush()
-    created, skipped, total, new_lines = [], [], Decimal("0"), 0
-    touched: set[Invoice] = set()
+    found: list[tuple] = []
+    skipped = []
     stays = data.stays
     for done, stay in enumerate(stays, start=1):
         if progress is not None:
@@ -291,14 +305,31 @@ def run_invoices(home_id: int, month: str, by_user=None, progress=None) -> Invoi
                     payer_id = _payer_id(line.payer)
                     if payer_id not in payer_ids or Decimal(line.amount) == 0:
                         continue
-                    invoice = _draft_for(run, data, data.payers[payer_id], stay, start, end, created)
-                    row = _add_line(invoice, stay, line, data)
-                    touched.add(invoice)
-                    total += row.amount
-                    new_lines += 1
+                    found.append((payer_id, stay, start, end, line))
                     stay_lines += 1
         if not stay_lines and reasons:
             skipped.extend(_skip(stay, r) for r in dict.fromkeys(str(r) for r in reasons))
+    return RunPlan(home_id, month_start, month_end, data, found, skipped)
+
+
+def write_run(plan: RunPlan, by_user=None) -> InvoiceRun:
+    """The draft invoices and the run's summary, from a plan."""
+    home_id, month_start, month_end, data, skipped = (plan.home_id, plan.month_start, plan.month_end, plan.data,
+                                                      plan.skipped)
+    ensure_period_open(home_id, month_start, month_end)
+    period_row(home_id, month_start, month_end, create=True)
+    run = InvoiceRun(home_id=home_id, period_start=month_start, period_end=month_end,
+                     created_by_id=getattr(by_user, "id", None), summary={})
+    db.session.add(run)
+    db.session.flush()
+    created, total, new_lines = [], Decimal("0"), 0
+    touched: set[Invoice] = set()
+    for payer_id, stay, start, end, line in plan.found:
+        invoice = _draft_for(run, data, data.payers[payer_id], stay, start, end, created)
+        row = _add_line(invoice, stay, line, data)
+        touched.add(invoice)
+        total += row.amount
+        new_lines += 1
     for invoice in touched:
         invoice.total = sum((line.amount for line in invoice.lines), Decimal("0"))
     run.invoices_created = len(created)
