@@ -20,7 +20,7 @@ from app.assessments.chart import score_chart
 from app.assessments.models import AssessmentRecord, RecordStatus, Task
 from app.exceptions import DomainError
 from app.extensions import db
-from app.forms_store import get_store
+from app.forms_store import form_usable, get_store
 from app.guards import valid_int_id
 from app.residents.common import flash_domain_error, parse_datetime
 from app.residents.models import Resident
@@ -109,7 +109,7 @@ class AssessmentPagesView(BaseView):
         for other in others:
             if services.is_incomplete(other):
                 due_rules.report_incomplete(other, "the resident's assessments")
-        forms = services.assessment_forms()
+        forms = services.assessment_forms(resident.home_id)
         return self.render_template(
             "assessments/resident.html", resident=resident, lines=lines, others=others,
             incomplete=services.is_incomplete,
@@ -123,6 +123,8 @@ class AssessmentPagesView(BaseView):
     @has_access
     def fill(self, pk, key):
         resident = _resident(pk)
+        if not form_usable(key, resident.home_id):  # another home's own form
+            abort(404)
         if request.method == "POST":
             return self._post(resident, key)
         draft = None

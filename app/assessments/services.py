@@ -21,7 +21,7 @@ from app import jobs
 from app.assessments.models import AssessmentRecord, AssessmentSchedule, RecordStatus, Task, TaskStatus
 from app.exceptions import DomainError, NotFoundError
 from app.extensions import db
-from app.forms_store import get_store, publish_standard
+from app.forms_store import check_form_home, form_homes, get_store, publish_standard
 from forms.engine import Result, validate_and_score
 from forms.messages import localised
 from forms.store import PUBLISHED, VOIDED, DuplicateSubmission, StoreError
@@ -67,11 +67,12 @@ def _publish_standard(key: str) -> None:
         publish_standard(key)
 
 
-def assessment_forms() -> list[str]:
+def assessment_forms(home_id: int | None = None) -> list[str]:
     """What a home may schedule and fill in: the standard assessments, and every assessment form
-    a home has published in the form builder (an archived form drops out)."""
+    published in the form builder for the group or as the home's own (an archived form drops out).
+    Without a home: those of the homes in the current scope."""
     keys = list(STANDARD_FORMS)
-    for version in get_store().list_definitions(status=PUBLISHED):
+    for version in get_store().list_definitions(status=PUBLISHED, homes=form_homes(home_id)):
         kind = (version.definition.get("x-form") or {}).get("kind")
         if kind == "assessment" and version.key not in keys:
             keys.append(version.key)
@@ -154,6 +155,7 @@ def _check_version(key: str, version: int, sha256: str):
 
 
 def save_draft(resident, key: str, version: int, sha256: str, token: str, answers: dict, user) -> AssessmentRecord:
+    check_form_home(key, resident.home_id)
     _check_version(key, version, sha256)
     record = by_token(token, lock=True)
     _same_form(record, resident, key)
@@ -208,6 +210,7 @@ def submit(resident, key: str, version: int, sha256: str, token: str, answers: d
 
     Returns (result, record); with errors in the result, nothing is saved and record is None.
     A token already submitted raises DuplicateSubmit."""
+    check_form_home(key, resident.home_id)
     shown = _check_version(key, version, sha256)
     taken = taken_at or _now()
     result = validate_and_score(shown, answers, locale=locale, today=taken.date())

@@ -14,6 +14,7 @@ from app.assessments.assignees import assignable_user_ids, check_assignee
 from app.assessments.models import AssessmentRecord, AssessmentSchedule, Task
 from app.crud import READ_ONLY_VIEW, CareModelView
 from app.exceptions import DomainError
+from app.tenancy import current_home_id
 
 LABELS = {
     "home": _l("Home"),
@@ -46,7 +47,7 @@ LABELS = {
 class ScheduleRules:
     def _check(self, item):
         errors = {}
-        if item.form_key not in services.assessment_forms():
+        if item.form_key not in services.assessment_forms(item.home_id or current_home_id()):
             errors["form_key"] = [str(_l("Choose a standard assessment or one published in the form builder."))]
         if item.every_days is None or not 1 <= int(item.every_days) <= 3660:
             errors["every_days"] = [str(_l("Give a number of days from 1 to 3660."))]

@@ -105,7 +105,7 @@ class CarePlanPagesView(BaseView):
                  else _l("New care plan: %(name)s", name=resident.full_name))
         return self.render_template(
             "careplans/edit.html", resident=resident, plan=plan, rows=rows, values=values,
-            errors=errors or {}, templates=services.template_titles(), consents=list(Consent),
+            errors=errors or {}, templates=services.template_titles(resident.home_id), consents=list(Consent),
             assessments=assessment_choices(resident.id), title=title,
         ), status
 
@@ -123,7 +123,8 @@ class CarePlanPagesView(BaseView):
     @has_access
     def new(self, pk):
         resident = _resident(pk)
-        chosen = services.find_template(request.values.get("template")) or services.find_template("standard")
+        chosen = (services.find_template(request.values.get("template"), resident.home_id)
+                  or services.find_template("standard"))
         template = chosen.key
         if request.method == "GET":
             values = {"template": template, "review_every_days": chosen.review_every_days,

@@ -48,7 +48,7 @@ def _locale() -> str | None:
         return None
 
 
-def _from_definition(key: str) -> Template | None:
+def _from_definition(key: str, homes=None) -> Template | None:
     """The latest published version of a care-plan template. Each question is one need: its label
     names the need; its `x-care-plan` parts give the starting wording (help text, when there is no
     interventions part, starts the interventions)."""
@@ -59,6 +59,8 @@ def _from_definition(key: str) -> Template | None:
     store = get_store()
     if key in STANDARD_TEMPLATES and store.get_definition(key) is None:
         publish_standard(key)
+    if store.get_definition(key, homes=homes) is None:  # none published, or another home's own
+        return None
     try:
         loaded = store.load(key)
     except StoreError:
@@ -85,22 +87,25 @@ def _from_definition(key: str) -> Template | None:
                     sections=tuple(sections))
 
 
-def find_template(key: str | None) -> Template | None:
-    """A care-plan template by key: the standard one or one a home published in the form builder."""
+def find_template(key: str | None, home_id: int | None = None) -> Template | None:
+    """A care-plan template by key: the standard one, a group template or the home's own published
+    in the form builder (without a home: of the homes in the current scope)."""
     if not key:
         return None
-    return _from_definition(str(key)[:64])
+    from app.forms_store import form_homes
+
+    return _from_definition(str(key)[:64], form_homes(home_id))
 
 
-def template_titles() -> list[tuple[str, str]]:
+def template_titles(home_id: int | None = None) -> list[tuple[str, str]]:
     """(key, title) of every template a new plan can start from: the standard first, then the home's
     own (latest published version of each; an archived one drops out)."""
-    from app.forms_store import get_store
+    from app.forms_store import form_homes, get_store
     from forms.store import PUBLISHED
 
-    keys = sorted({v.key for v in get_store().list_definitions(status=PUBLISHED)
+    keys = sorted({v.key for v in get_store().list_definitions(status=PUBLISHED, homes=form_homes(home_id))
                    if (v.definition.get("x-form") or {}).get("kind") == "care_plan"} - set(STANDARD_TEMPLATES))
-    found = [find_template(key) for key in (*STANDARD_TEMPLATES, *keys)]
+    found = [find_template(key, home_id) for key in (*STANDARD_TEMPLATES, *keys)]
     return [(t.key, str(t.title)) for t in found if t is not None]
 
 
@@ -214,7 +219,7 @@ def create_care_plan(resident_id: int, template_key: str | None, sections, by_us
                      on: dt.date | None = None) -> CarePlan:
     """A new active plan for the resident with version 1; `sections` None takes the template's."""
     resident = _resident(resident_id)
-    template = find_template(template_key)
+    template = find_template(template_key, resident.home_id)
     if template_key and template is None:
         raise DomainError({"template": [str(_l("Choose one of the care-plan templates."))]})
     if sections is None:

@@ -38,7 +38,8 @@ class FormBuilderView(BaseView):
     @has_access
     def list(self, status: int = 200, import_report=None, issues=None):
         return self.render_template(
-            "formbuilder/list.html", forms=services.forms_by_key(), standards=services.standard_forms(),
+            "formbuilder/list.html", forms=(forms := services.forms_by_key()), standards=services.standard_forms(),
+            ownership=services.ownership(forms, acting_user()),
             kinds=compose.KINDS, import_report=import_report, issues=issues or [],
         ), status
 

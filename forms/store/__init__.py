@@ -58,6 +58,13 @@ class DefinitionVersion:
     published_at: dt.datetime | None = None
     published_by: str | None = None
     archived_at: dt.datetime | None = None
+    # Who owns the form (every version of a key): None for the group's library, else the id of
+    # the home whose own form it is (seen, filled and changed in that home only).
+    owner_home_id: int | None = None
+
+    def visible_to(self, homes) -> bool:
+        """Whether a user or page limited to these home ids sees it (homes None: no limit)."""
+        return homes is None or self.owner_home_id is None or self.owner_home_id in homes
 
 
 @dataclass(frozen=True)
@@ -171,14 +178,19 @@ class FormStore(ABC):
 
     # ---- definitions ---------------------------------------------------------------------------
     def save_draft(
-        self, definition: Mapping[str, Any] | str | bytes, *, by: str | None = None, now: dt.datetime | None = None
+        self, definition: Mapping[str, Any] | str | bytes, *, by: str | None = None, now: dt.datetime | None = None,
+        owner_home_id: int | None = None,
     ) -> DefinitionVersion:
-        """Create or replace the draft for the definition's (key, version). Published versions are frozen."""
+        """Create or replace the draft for the definition's (key, version). Published versions are frozen.
+        A new key belongs to `owner_home_id` (None: the group); a key keeps the owner it has."""
         loaded = load_definition(definition)
         existing = self._get_version(loaded.key, loaded.version)
         if existing and existing.status != DRAFT:
             raise StoreError(f"{loaded.key} version {loaded.version} is {existing.status} and cannot be changed")
         self._check_keys_kept(loaded)
+        earlier = self._versions(loaded.key, None)
+        if earlier:
+            owner_home_id = earlier[0].owner_home_id
         stamp = utc(now)
         record = DefinitionVersion(
             key=loaded.key,
@@ -190,6 +202,7 @@ class FormStore(ABC):
             created_at=existing.created_at if existing else stamp,
             updated_at=stamp,
             created_by=existing.created_by if existing else by,
+            owner_home_id=owner_home_id,
         )
         self._save_version(record, create=existing is None)
         return record
@@ -246,6 +259,7 @@ class FormStore(ABC):
             created_by=existing.created_by,
             published_at=stamp,
             published_by=by,
+            owner_home_id=existing.owner_home_id,
         )
         self._save_version(record, create=False)
         return record
@@ -261,15 +275,22 @@ class FormStore(ABC):
         self._save_version(record, create=False)
         return record
 
-    def get_definition(self, key: str, version: int | None = None) -> DefinitionVersion | None:
-        """A specific version (any status), or with version None the latest published one."""
+    def get_definition(self, key: str, version: int | None = None, *, homes=None) -> DefinitionVersion | None:
+        """A specific version (any status), or with version None the latest published one; with
+        `homes`, None unless it is the group's or one of those homes' own (`visible_to`)."""
         if version is not None:
-            return self._get_version(key, version)
-        published = [v for v in self._versions(key, PUBLISHED)]
-        return max(published, key=lambda v: v.version) if published else None
+            found = self._get_version(key, version)
+        else:
+            published = [v for v in self._versions(key, PUBLISHED)]
+            found = max(published, key=lambda v: v.version) if published else None
+        return found if found is not None and found.visible_to(homes) else None
 
-    def list_definitions(self, key: str | None = None, status: str | None = None) -> list[DefinitionVersion]:
-        return sorted(self._versions(key, status), key=lambda v: (v.key, v.version))
+    def list_definitions(
+        self, key: str | None = None, status: str | None = None, *, homes=None
+    ) -> list[DefinitionVersion]:
+        """Every version (of a key, in a status); with `homes`, only the group's and those homes' own."""
+        found = [v for v in self._versions(key, status) if v.visible_to(homes)]
+        return sorted(found, key=lambda v: (v.key, v.version))
 
     def load(self, key: str, version: int | None = None) -> FormDefinition:
         """The engine's view of a stored version (latest published when version is None)."""

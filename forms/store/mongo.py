@@ -42,6 +42,7 @@ class DefinitionDoc(Document):
     published_at = DateTimeField()
     published_by = StringField()
     archived_at = DateTimeField()
+    owner_home_id = IntField()  # None: the group's library; else the home's own form
     meta = {
         "collection": "form_definition_versions",
         "db_alias": ALIAS,
@@ -140,6 +141,7 @@ def _version(doc: DefinitionDoc) -> DefinitionVersion:
         published_at=_aware(doc.published_at),
         published_by=doc.published_by,
         archived_at=_aware(doc.archived_at),
+        owner_home_id=doc.owner_home_id,
     )
 
 
@@ -223,6 +225,7 @@ class MongoFormStore(FormStore):
             "published_at": _naive(record.published_at),
             "published_by": record.published_by,
             "archived_at": _naive(record.archived_at),
+            "owner_home_id": record.owner_home_id,
         }
         if create:
             try:

@@ -54,6 +54,7 @@ definition_versions = Table(
     Column("published_at", DateTime(timezone=True)),
     Column("published_by", String(255)),
     Column("archived_at", DateTime(timezone=True)),
+    Column("owner_home_id", Integer, index=True),  # None: the group's library; else the home's own form
     UniqueConstraint("key", "version", name="uq_form_definition_versions_key_version"),
     Index("ix_form_definition_versions_key_status", "key", "status"),
 )
@@ -123,6 +124,7 @@ def _version(row: RowMapping) -> DefinitionVersion:
         published_at=_aware(row["published_at"]),
         published_by=row["published_by"],
         archived_at=_aware(row["archived_at"]),
+        owner_home_id=row["owner_home_id"],
     )
 
 

@@ -246,3 +246,27 @@ def test_build_store_chooses_the_adapter():
         build_store({"FORMS_STORE": "couchdb"})
     with pytest.raises(StoreError):
         build_store({"FORMS_STORE": "sql"})
+
+
+def test_owner_is_kept_by_every_version_and_filters_what_a_home_sees(store):
+    """A home's own form (owner = the home's id) is seen only with that home in `homes`; the group's
+    library (owner None) by everyone; no `homes` means no limit (the group's administrators, jobs)."""
+    store.save_draft(raw("braden"), by="admin", now=T0)  # the group's
+    own = copy.deepcopy(raw("morse_fall"))
+    own["x-form"]["key"] = "alder_falls"
+    draft = store.save_draft(own, by="manager", now=T0, owner_home_id=7)
+    assert draft.owner_home_id == 7
+    published = store.publish("alder_falls", 1, by="manager", now=T0)
+    assert published.owner_home_id == 7 and store.get_definition("alder_falls").owner_home_id == 7
+    second = copy.deepcopy(own)
+    second["x-form"]["version"] = 2
+    # a later version keeps the key's owner whatever is asked
+    assert store.save_draft(second, by="admin", now=T0, owner_home_id=None).owner_home_id == 7
+    assert store.archive("alder_falls", 1, now=T0).owner_home_id == 7
+
+    assert {v.key for v in store.list_definitions(homes={7})} == {"braden", "alder_falls"}
+    assert {v.key for v in store.list_definitions(homes={8})} == {"braden"}
+    assert {v.key for v in store.list_definitions()} == {"braden", "alder_falls"}
+    assert store.get_definition("alder_falls", 1, homes={8}) is None
+    assert store.get_definition("alder_falls", 1, homes={7, 8}).owner_home_id == 7
+    assert store.get_definition("braden", 1, homes=set()).owner_home_id is None
