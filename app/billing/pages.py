@@ -96,6 +96,7 @@ class BillingPagesView(BaseView):
     method_permission_name = {
         "index": "read", "run": "read", "run_show": "read", "run_action": "read", "invoice": "read",
         "invoice_action": "read", "payment": "read", "close": "read", "export": "read", "statement": "read",
+        "bank": "read", "bank_confirm": "read",
     }
     default_view = "index"
 
@@ -248,6 +249,42 @@ class BillingPagesView(BaseView):
         return self.render_template("billing/payment.html", payers=payers, values=values,
                                     methods=list(PaymentMethod), title=_l("Record a payment")), \
             (422 if request.method == "POST" else 200)
+
+    @expose("/bank", methods=["GET", "POST"])
+    @has_access
+    def bank(self):
+        """Import a bank statement CSV (date, amount, reference) and confirm the suggested matches."""
+        from app.billing.models import BankLineStatus, BankStatementLine
+
+        _need("Payments")
+        if request.method == "POST":
+            home_id = _home_id(request.form.get("home_id", ""))
+            upload = request.files.get("file")
+            text = upload.read(2_000_000).decode("utf-8-sig", errors="replace") if upload else \
+                request.form.get("csv", "")
+            holder = {}
+
+            def do_import():
+                holder["lines"] = payments.import_bank_statement(home_id, text)
+            if _commit(do_import):
+                flash(str(_l("%(n)s receipts imported.", n=len(holder["lines"]))), "success")
+            return redirect(url_for("BillingPagesView.bank"))
+        lines = list(db.session.scalars(select(BankStatementLine).where(
+            BankStatementLine.status == BankLineStatus.unmatched).order_by(BankStatementLine.on).limit(200)))
+        return self.render_template("billing/bank.html", lines=lines, homes=_homes(), title=_l("Bank statement"))
+
+    @expose("/bank/<int:pk>/confirm", methods=["POST"])
+    @has_access
+    def bank_confirm(self, pk):
+        from app.billing.models import BankStatementLine
+
+        _need("Payments")
+        line = _row(BankStatementLine, pk)
+        payer_id = request.form.get("payer_id", "")
+        _commit(lambda: payments.confirm_bank_line(
+            line.id, int(payer_id) if payer_id.isdigit() else None, request.form.get("confirm_credit") == "y",
+            acting_user()), str(_l("Payment recorded from the bank statement.")))
+        return redirect(url_for("BillingPagesView.bank"))
 
     @expose("/close", methods=["POST"])
     @has_access

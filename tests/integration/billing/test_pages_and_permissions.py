@@ -184,3 +184,41 @@ def test_office_records_a_payer_an_agreement_and_an_extra_in_the_browser(client,
     assert db.session.scalar(unscoped(select(Extra).where(Extra.resident_id == resident.id))).unit_price == 22
     # and office may not run invoices from the page
     assert client.post("/billing/run", data={"home_id": str(world.home_a.id), "month": "2026-02"}).status_code == 403
+
+
+def test_finance_imports_a_bank_statement_confirms_it_and_prints_a_statement_in_the_browser(
+        app, client, auth, world, billed, monkeypatch, tmp_path):
+    import io
+
+    from pypdf import PdfReader
+
+    from app.billing.models import BankStatementLine
+    from app.jobs import Job, result_file
+
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    monkeypatch.setitem(app.config, "FILES_DIR", str(tmp_path / "files"))
+    _resident, _stay, me = billed
+    auth.login("finance")
+    client.post("/billing/run", data={"home_id": str(world.home_a.id), "month": "2026-04"})
+    run = db.session.scalar(unscoped(select(InvoiceRun).where(InvoiceRun.period_start == dt.date(2026, 4, 1))))
+    client.post(f"/billing/run/{run.id}/approve")
+    client.post(f"/billing/run/{run.id}/issue")
+    statement = b"date,amount,reference\n2026-05-02,6000.00,CERYS01\n"
+    response = client.post("/billing/bank", data={"home_id": str(world.home_a.id),
+                                                  "file": (io.BytesIO(statement), "bank.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    page = client.get("/billing/bank").get_data(as_text=True)
+    assert "Cerys Billing" in page and "6,000.00" in page
+    line = db.session.scalar(unscoped(select(BankStatementLine).where(BankStatementLine.reference == "CERYS01")))
+    assert client.post(f"/billing/bank/{line.id}/confirm").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(BankStatementLine, line.id).status.value == "matched"
+    mine = db.session.scalar(unscoped(select(Invoice).where(Invoice.run_id == run.id, Invoice.payer_id == me.id)))
+    assert "£0.00" in client.get(f"/billing/invoice/{mine.id}/").get_data(as_text=True)  # still to pay
+
+    assert client.post(f"/billing/payer/{me.id}/statement").status_code == 302
+    job = db.session.scalar(select(Job).where(Job.key.like(f"billing-statement:{me.id}:%")))
+    assert job.status == "finished", job.error
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(result_file(job).read_bytes())).pages)
+    assert "Statement of account" in text and mine.number in text and "6,000.00" in text
