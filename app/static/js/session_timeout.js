@@ -1,5 +1,5 @@
 /* Idle sign-out warning: counts down from the last page load (or the last "Stay signed in"), shows a
-   warning two minutes before the server ends the session, and goes to the sign-in page when it has. */
+   warning two minutes before the session ends, and signs out (to the sign-in page) when it has. */
 (function () {
   "use strict";
   var holder = document.getElementById("session-timeout");
@@ -50,8 +50,8 @@
   }
 
   function ended() {
-    window.location.assign(holder.getAttribute("data-login-url") + "?next=" +
-      encodeURIComponent(window.location.pathname + window.location.search));
+    // Sign out here too: a page opened now would count as activity and keep the session alive.
+    window.location.assign(holder.getAttribute("data-logout-url"));
   }
 
   setInterval(function () {
