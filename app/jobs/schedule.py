@@ -231,8 +231,8 @@ def run_scheduler(app, stop=None, now=time.monotonic, sleep=time.sleep) -> None:
             wait = min(scheduler.calculate_sleep_interval(), max(0.0, next_sweep - now()), 60.0)
         except Exception as error:
             kind = _kind(error)
-            if kind == "other":
-                log.exception("scheduler step failed")
+            if kind == "other" and not outages["other"].down:
+                log.exception("scheduler step failed")  # the traceback once; then only its end is logged
             outages[kind].failed(error, max_backoff)
             with contextlib.suppress(Exception):
                 db.session.remove()
