@@ -150,57 +150,45 @@ class UKDateTimeWidget:
         )
 
 
-class UKDateField(Field):
-    """A date typed the British way; an unreadable one is refused and kept as typed."""
+class _TypedField(Field):
+    """A text box read by `parse` and shown by `show`; text that cannot be read is refused with
+    `message` and kept as typed."""
+
+    parse = staticmethod(parse_uk_date)
+    show = staticmethod(format_date)
+    message = _l("Enter the date as day/month/year, for example 24/08/1925.")
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.pop("format", None)  # Flask-AppBuilder passes one; the British formats are fixed here
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return self.show(self.data) if self.data else ""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        text = " ".join(valuelist).strip()
+        self.data = self.parse(text) if text else None
+        if text and self.data is None:
+            raise ValueError(str(self.message))
+
+
+class UKDateField(_TypedField):
+    """A date typed the British way."""
 
     widget = UKDatePickerWidget()
 
-    def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.pop("format", None)
-        super().__init__(label, validators, **kwargs)
 
-    def _value(self):
-        if self.raw_data:
-            return " ".join(self.raw_data)
-        return format_date(self.data) if self.data else ""
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        text = " ".join(valuelist).strip()
-        if not text:
-            self.data = None
-            return
-        self.data = parse_uk_date(text)
-        if self.data is None:
-            raise ValueError(str(_l("Enter the date as day/month/year, for example 24/08/1925.")))
-
-
-class UKDateTimeField(Field):
+class UKDateTimeField(_TypedField):
     """A date and time typed the British way, in UK local time; stored in UTC."""
 
     widget = UKDateTimeWidget()
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.pop("format", None)
-        super().__init__(label, validators, **kwargs)
-
-    def _value(self):
-        if self.raw_data:
-            return " ".join(self.raw_data)
-        return format_datetime(self.data) if self.data else ""
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        text = " ".join(valuelist).strip()
-        if not text:
-            self.data = None
-            return
-        self.data = parse_uk_datetime(text)
-        if self.data is None:
-            raise ValueError(str(_l("Enter the date and time as day/month/year and hours:minutes, "
-                                    "for example 24/08/1925 14:05.")))
+    parse = staticmethod(parse_uk_datetime)
+    show = staticmethod(format_datetime)
+    message = _l("Enter the date and time as day/month/year and hours:minutes, for example 24/08/1925 14:05.")
 
 
 def install() -> None:
