@@ -316,18 +316,18 @@ class BillingPagesView(BaseView):
         kind = request.args.get("format", "xero")
         try:
             if kind == "sage":
-                body = csv_export.sage_audit_trail_csv(rows["sage"])
-            elif kind == "xero-credit-notes":
-                body = csv_export.xero_credit_notes_csv(rows["xero_credit_notes"])
+                name, media, body = f"sage-{start:%Y-%m}-home-{home_id}.csv", "text/csv", \
+                    csv_export.sage_audit_trail_csv(rows["sage"]).encode("utf-8")
             else:
-                kind = "xero"
-                body = csv_export.xero_sales_invoices_csv(rows["xero_invoices"][:500])
+                # Xero takes at most 500 documents a file: more come as a ZIP of files, none left out.
+                credit_notes = kind == "xero-credit-notes"
+                stem = f"{'xero-credit-notes' if credit_notes else 'xero'}-{start:%Y-%m}-home-{home_id}"
+                name, media, body = csv_export.xero_download(
+                    rows["xero_credit_notes" if credit_notes else "xero_invoices"], stem, credit_notes=credit_notes)
         except csv_export.ExportError as error:
             flash(str(error), "danger")
             return redirect(url_for("BillingPagesView.index"))
-        name = f"{kind}-{start:%Y-%m}-home-{home_id}.csv"
-        return Response(body, mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return Response(body, mimetype=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 class AgedDebtView(BaseView):
