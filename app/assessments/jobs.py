@@ -14,7 +14,7 @@ from app.assessments.due import due_table
 from app.assessments.models import AssessmentRecord, Task
 from app.extensions import db
 from app.forms_store import get_store
-from app.jobs import JobError
+from app.jobs import SWEEP_HOOKS, JobError
 from app.notifications.jobs import Reminder, reminder_source
 from app.notifications.services import CLINICAL_ROLES
 from forms.messages import localised
@@ -197,3 +197,17 @@ def read_only_title(key: str) -> str:
         pass
     path = find_definition_file(key)
     return localised(load_definition(path).title) if path is not None else key
+
+
+def repair_on_sweep(app) -> None:
+    """Every sweep (worker start and every few minutes) finishes, or returns to a draft, any assessment
+    submit cut off half way, as `flask setup` does at start-up."""
+    from app.assessments.services import repair_half_written_submissions
+
+    repaired = repair_half_written_submissions()
+    if any(repaired.values()):
+        log.warning("sweeper repaired half-written assessments: %s", repaired)
+
+
+if repair_on_sweep not in SWEEP_HOOKS:
+    SWEEP_HOOKS.append(repair_on_sweep)

@@ -176,3 +176,12 @@ def test_the_assessment_jobs_import_the_services_and_not_the_reverse():
     tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
     imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert "app.assessments.jobs" not in imported
+
+
+def test_the_sweeper_repairs_half_written_records(world, rq):
+    from app.jobs.schedule import sweep
+
+    record = half_written(world)
+    sweep(rq)
+    db.session.expire_all()
+    assert db.session.get(AssessmentRecord, record.id).status == RecordStatus.draft
