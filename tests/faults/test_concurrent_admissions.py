@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.audit import acting_as, verify_chain
 from app.extensions import db
-from app.homes.models import Bed, BedStatus, CareHome, Unit
+from app.homes.models import Bed, BedStatus
 from app.residents import stays
 from app.residents.models import Resident, Stay, StayBed, StayStatus
 from tests.integration.residents.races import assert_no_crash, at_once
@@ -19,13 +19,15 @@ FIRST_NAMES = ["Aled", "Bethan", "Carys", "Dafydd", "Eirlys", "Ffion", "Gareth",
 
 
 def _own_rows(app):
-    """A new room with three free beds and ten residents waiting, in the seeded home A (our own
-    rows: the session-wide app is shared with the other fault tests)."""
-    from tests.factories import make_bed, make_resident, make_room
+    """A home of its own with a room of three free beds and ten residents waiting (the session-wide
+    app is shared with the other fault tests, which look the seeded homes' rows up by home)."""
+    from app.homes.models import Organisation
+    from tests.factories import make_bed, make_home, make_resident, make_room, make_unit
 
     with app.app_context(), acting_as(None, "fault test"):
-        home = db.session.scalars(select(CareHome).where(CareHome.name == "Alder House")).one()
-        unit = db.session.scalars(select(Unit).where(Unit.home_id == home.id)).first()
+        group = db.session.scalars(select(Organisation)).first()
+        home = make_home(f"Fault House {uuid.uuid4().hex[:6]}", group)
+        unit = make_unit(home, "Fault unit")
         room = make_room(unit, f"F{uuid.uuid4().hex[:6]}")
         beds = [make_bed(room, label) for label in "ABC"]
         family = f"Fault {uuid.uuid4().hex[:6]}"
