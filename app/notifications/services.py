@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app import jobs
 from app.extensions import db
@@ -133,8 +134,8 @@ def notify(
                 status=(DeliveryStatus.sent if channel == Channel.in_app else DeliveryStatus.pending).value,
                 sent_at=_now() if channel == Channel.in_app else None, created_at=_now(),
             )
-            db.session.add(row)
-            db.session.flush()
+            if not _insert_once(row):
+                continue
             written.append(row)
             if channel == Channel.email:  # by name: the jobs module imports this one, not the reverse
                 jobs.enqueue(
@@ -142,6 +143,27 @@ def notify(
                     description=f"Email: {row.subject}"[:300], home_id=home_id,
                 )
     return written
+
+
+def _insert_once(row: NotificationOutbox) -> bool:
+    """Write the row. With a dedup_key it goes in under a SAVEPOINT: when another worker or request
+    wrote the same notification a moment ago (the unique index on user, channel and dedup_key says
+    so), only this row is undone and the caller's transaction carries on. Returns whether written."""
+    if not row.dedup_key:
+        db.session.add(row)
+        db.session.flush()
+        return True
+    db.session.flush()  # anything else pending fails (or not) on its own, outside the savepoint
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError as error:
+        message = str(error.orig)
+        if "uq_notification_outbox_dedup" not in message and "notification_outbox.dedup_key" not in message:
+            raise  # another rule broken: not ours to swallow
+        log.info("Notification %r for user %s was already written by another request", row.dedup_key, row.user_id)
+        return False
+    return True
 
 
 def _exists(user_id: int, channel: Channel, dedup_key: str) -> bool:
