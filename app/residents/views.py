@@ -3,7 +3,7 @@ change through the actions on the resident's profile), bed periods and hospital 
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -299,6 +299,28 @@ class EnquiryView(EnquiryRules, KeepFormOnError, CareModelView):
     label_columns = LABELS
     base_order = ("received_at", "desc")
     add_form_extra_fields = edit_form_extra_fields = {"date_of_birth": _date_field(_l("Date of birth"))}
+
+    # After saving, the user lands on the enquiry they saved. The saved id is kept on flask.g (this
+    # view object is shared between requests); a refused save leaves it unset, and the form stays.
+    def post_add(self, item):
+        super().post_add(item)
+        g.saved_enquiry_id = item.id
+
+    def post_update(self, item):
+        super().post_update(item)
+        g.saved_enquiry_id = item.id
+
+    def _to_saved_enquiry(self):
+        saved = g.pop("saved_enquiry_id", None)
+        if saved is None:
+            return redirect(self.get_redirect())
+        return redirect(url_for("EnquiryBoardView.progress", pk=saved))
+
+    def post_add_redirect(self):
+        return self._to_saved_enquiry()
+
+    def post_edit_redirect(self):
+        return self._to_saved_enquiry()
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access
