@@ -216,7 +216,8 @@ class EnquiryApi(EnquiryRules, ActionApi, CareModelApi):
     def step(self, pk, name):
         """Move an enquiry on: assessment {assessed_on, assessment_notes}, offer {bed},
         close {stage: declined|lost, closed_reason}, waiting-list {waiting_priority: 1-3 or null},
-        admit {admitted_at, stay_type, bed?, confirm_duplicate?} (creates the resident)."""
+        admit {admitted_at, stay_type, bed?, confirm_duplicate?, enquirer_as_contact?} (creates the resident;
+        with enquirer_as_contact: true, the enquirer becomes their first contact)."""
         if self.datamodel.get(pk, self._base_filters) is None:
             return self.response_404()
         user = acting_user()
@@ -231,7 +232,8 @@ class EnquiryApi(EnquiryRules, ActionApi, CareModelApi):
             "admit": lambda b: enquiries.admit_from_enquiry(
                 pk, *_vals(b, {"admitted_at": ("datetime", True), "stay_type": ("text", True),
                                "bed": ("id", False)}),
-                confirm_duplicate=b.get("confirm_duplicate") is True, by_user=user),
+                confirm_duplicate=b.get("confirm_duplicate") is True, by_user=user,
+                enquirer_as_contact=b.get("enquirer_as_contact") is True),
         }
         if name not in steps:
             return self.response_404()

@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.exceptions import ConflictError, DomainError
 from app.extensions import db
 from app.homes.models import Bed, BedStatus
 from app.residents.models import (
+    Contact,
     Enquiry,
     EnquiryStage,
     Resident,
@@ -20,7 +21,7 @@ from app.residents.models import (
     WaitingPriority,
     utcnow,
 )
-from app.residents.services import check_resident, get_or_404, today_in_london
+from app.residents.services import check_contact, check_resident, get_or_404, today_in_london
 from app.residents.stays import admit_resident, lock_row
 
 OPEN_STAGES = (EnquiryStage.enquiry, EnquiryStage.assessment, EnquiryStage.offer)
@@ -120,8 +121,11 @@ def set_waiting_list(enquiry_id, priority, by_user=None) -> Enquiry:
 
 
 def admit_from_enquiry(enquiry_id, admitted_at, stay_type=StayType.permanent, bed_id=None,
-                       resident_id=None, confirm_duplicate: bool = False, by_user=None) -> Stay:
-    """Admit the person of an offer: creates their resident record (or uses `resident_id`)."""
+                       resident_id=None, confirm_duplicate: bool = False, by_user=None,
+                       enquirer_as_contact: bool = False) -> Stay:
+    """Admit the person of an offer: creates their resident record (or uses `resident_id`). With
+    `enquirer_as_contact`, the enquirer becomes one of the resident's contacts, in the same
+    transaction (not when the resident already has a contact of that name)."""
     enquiry = _open(enquiry_id)
     if enquiry.stage != EnquiryStage.offer:
         raise DomainError({"stage": [str(_l("Offer a place before admitting."))]})
@@ -143,11 +147,38 @@ def admit_from_enquiry(enquiry_id, admitted_at, stay_type=StayType.permanent, be
         db.session.add(resident)
         db.session.flush()
     stay = admit_resident(resident.id, bed_id, admitted_at, stay_type, by_user, enquiry_id=enquiry.id)
+    if enquirer_as_contact:
+        add_enquirer_contact(enquiry, resident)
     enquiry.resident = resident
     enquiry.stage = EnquiryStage.admitted
     enquiry.on_waiting_list = False
     db.session.flush()
     return stay
+
+
+def enquirer_relationship(enquiry: Enquiry) -> str:
+    return (enquiry.enquirer_relationship or "").strip() or str(_l("Enquirer"))
+
+
+def add_enquirer_contact(enquiry: Enquiry, resident: Resident) -> Contact | None:
+    """The enquirer as the resident's contact (not next of kin unless someone says so later)."""
+    name = (enquiry.enquirer_name or "").strip()
+    if not name:
+        return None
+    known = db.session.scalar(select(Contact.id).where(
+        Contact.resident_id == resident.id, Contact.voided_at.is_(None),
+        func.lower(Contact.name) == name.lower()).limit(1))
+    if known is not None:
+        return None
+    contact = Contact(
+        home_id=resident.home_id, resident=resident, name=name[:200],
+        relationship_to_resident=enquirer_relationship(enquiry)[:100],
+        phone=(enquiry.enquirer_phone or "").strip()[:40] or None, is_next_of_kin=False,
+    )
+    check_contact(contact)
+    db.session.add(contact)
+    db.session.flush()
+    return contact
 
 
 def _lock_for_admission(enquiry: Enquiry, resident_id, bed_id) -> None:

@@ -242,6 +242,7 @@ class EnquiryBoardView(BaseView):
             is_open=enquiry.stage in enquiries.OPEN_STAGES, stages=EnquiryStage, stay_types=list(StayType),
             priorities=list(WaitingPriority), can_write=self.appbuilder.sm.has_access("can_write", "Enquiries"),
             today=services.today_in_london(), kept=kept or {}, title=_l("Enquiry"),
+            enquirer_relationship=enquiries.enquirer_relationship(enquiry),
         )
 
     @expose("/<int:pk>/<string:name>", methods=["POST"])
@@ -269,9 +270,10 @@ class EnquiryBoardView(BaseView):
 
         def admit():
             v = form_values({"admitted_at": ("datetime", True), "stay_type": ("text", True), "bed": ("id", False),
-                             "confirm_duplicate": ("bool", False)})
+                             "confirm_duplicate": ("bool", False), "enquirer_as_contact": ("bool", False)})
             stay = enquiries.admit_from_enquiry(pk, v["admitted_at"], v["stay_type"], v["bed"],
-                                                confirm_duplicate=bool(v["confirm_duplicate"]), by_user=user)
+                                                confirm_duplicate=bool(v["confirm_duplicate"]), by_user=user,
+                                                enquirer_as_contact=bool(v["enquirer_as_contact"]))
             admitted["resident_id"] = stay.resident_id
 
         steps = {"assessment": assessment, "offer": offer, "close": close, "waiting": waiting, "admit": admit}
