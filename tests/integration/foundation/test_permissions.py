@@ -24,6 +24,7 @@ MENU_LINKS = {
 PUBLIC = (
     "/login/", "/health", "/static/", "/appbuilder/", "/lang/", "/api/v1/security/login",
     "/api/v1/security/refresh",
+    "/favicon.ico",  # the browser tab's icon, as public as the static files
 )
 
 
