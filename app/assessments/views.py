@@ -77,6 +77,7 @@ class AssessmentScheduleView(ScheduleRules, CareModelView):
     list_columns = ["form_key", "every_days", "on_admission", "active", "home"]
     add_columns = edit_columns = ["form_key", "every_days", "on_admission", "active"]
     show_columns = ["home", "form_key", "every_days", "on_admission", "active"]
+    base_order = ("form_key", "asc")
     label_columns = LABELS
     add_form_extra_fields = edit_form_extra_fields = {"form_key": _form_choice()}
 

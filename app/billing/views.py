@@ -74,6 +74,7 @@ class PayerReferenceView(BillingView):
     class_permission_name = "Billing payers"
     list_title = show_title = _l("Payer references")
     list_columns = show_columns = ["payer", "resident", "reference", "home"]
+    base_order = ("reference", "asc")
 
 
 class FeeAgreementView(BillingView):
@@ -92,6 +93,7 @@ class FeeAgreementVersionView(BillingView):
     class_permission_name = "Fee agreements"
     list_title = show_title = _l("Fee agreement versions")
     list_columns = show_columns = ["agreement", "effective_from", "weekly_fee", "reason", "home"]
+    base_order = ("effective_from", "desc")
 
 
 class FeeShareView(BillingView):
@@ -100,6 +102,7 @@ class FeeShareView(BillingView):
     list_title = show_title = _l("Fee shares")
     list_columns = show_columns = ["version", "position", "payer", "basis", "weekly_amount", "fnc_rate", "label",
                                    "hospital_charge", "home"]
+    base_order = ("id", "desc")
 
 
 class FncRateView(BillingView):
@@ -156,6 +159,7 @@ class InvoiceLineView(BillingView):
     list_title = show_title = _l("Invoice lines")
     list_columns = show_columns = ["invoice", "resident", "line_type", "start_on", "end_on", "days", "weekly",
                                    "amount", "description", "home"]
+    base_order = ("id", "desc")
 
 
 class PaymentView(BillingView):
@@ -174,6 +178,7 @@ class AllocationView(BillingView):
     class_permission_name = "Payments"
     list_title = show_title = _l("Allocations")
     list_columns = show_columns = ["payment", "invoice", "amount", "created_at", "home"]
+    base_order = ("created_at", "desc")
 
 
 class BankStatementLineView(BillingView):
@@ -191,3 +196,4 @@ class AccountCodeView(BillingView):
     list_title = show_title = _l("Account codes")
     list_columns = show_columns = ["income_kind", "account_code", "nominal_code", "xero_tax_type", "sage_tax_code",
                                    "home"]
+    base_order = ("income_kind", "asc")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import flash, redirect, url_for
 from flask_appbuilder import expose, has_access
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect
@@ -14,6 +13,7 @@ from app.crud import READ_ONLY_VIEW, CareModelView
 from app.exceptions import HomeScopeError
 from app.homes import emergency, services
 from app.homes.models import Bed, BedServicePeriod, CareHome, Organisation, Room, Unit
+from app.homes.natural import NaturalInterface
 
 ONLY_GROUP_ADDS_HOMES = _l("Only the group's administrators add care homes.")
 
@@ -85,13 +85,14 @@ LABELS = {
 
 
 class OrganisationView(CareModelView):
-    datamodel = SQLAInterface(Organisation)
+    datamodel = NaturalInterface(Organisation)
     class_permission_name = "Organisations"
     list_title = show_title = add_title = edit_title = _l("Organisations")
     list_columns = ["name", "cqc_provider_id", "phone", "email"]
     add_columns = edit_columns = show_columns = ["name", "cqc_provider_id", "address", "phone", "email"]
     search_columns = ["name", "cqc_provider_id"]
     label_columns = LABELS
+    base_order = ("name", "asc")
 
 
 def _keep_stored(obj, name):
@@ -105,7 +106,7 @@ class CareHomeListWidget(ListWidget):
 
 
 class CareHomeView(HomeRules, CareModelView):
-    datamodel = SQLAInterface(CareHome)
+    datamodel = NaturalInterface(CareHome)
     class_permission_name = "Care homes"
     list_title = show_title = add_title = edit_title = _l("Care homes")
     list_columns = ["name", "service_type", "registered_places", "cqc_location_id", "town", "active"]
@@ -176,7 +177,7 @@ class CareHomeView(HomeRules, CareModelView):
 
 
 class UnitView(CareModelView):
-    datamodel = SQLAInterface(Unit)
+    datamodel = NaturalInterface(Unit)
     class_permission_name = "Units"
     list_title = show_title = add_title = edit_title = _l("Units")
     list_columns = ["name", "home", "floor"]
@@ -188,7 +189,7 @@ class UnitView(CareModelView):
 
 
 class RoomView(CareModelView):
-    datamodel = SQLAInterface(Room)
+    datamodel = NaturalInterface(Room)
     class_permission_name = "Rooms"
     list_title = show_title = add_title = edit_title = _l("Rooms")
     list_columns = ["number", "unit", "home", "en_suite"]
@@ -196,13 +197,14 @@ class RoomView(CareModelView):
     show_columns = ["home", "unit", "number", "en_suite", "notes", "beds"]
     search_columns = ["home", "unit", "number", "en_suite"]
     label_columns = {**LABELS, "beds": _l("Beds")}
+    # natural order: Room 2 before Room 10 (app/homes/natural.py)
     base_order = ("number", "asc")
 
 
 class BedServicePeriodView(CareModelView):
     """When each bed was out of service (kept by the bed's status changes; read only)."""
 
-    datamodel = SQLAInterface(BedServicePeriod)
+    datamodel = NaturalInterface(BedServicePeriod)
     class_permission_name = "Beds"
     method_permission_name = READ_ONLY_VIEW
     include_route_methods = {"list", "show"}
@@ -215,7 +217,7 @@ class BedServicePeriodView(CareModelView):
 
 
 class BedView(HomeRules, CareModelView):
-    datamodel = SQLAInterface(Bed)
+    datamodel = NaturalInterface(Bed)
     related_views = [BedServicePeriodView]
     class_permission_name = "Beds"
     list_title = show_title = add_title = edit_title = _l("Beds")
@@ -224,3 +226,5 @@ class BedView(HomeRules, CareModelView):
     show_columns = ["home", "room", "label", "status", "out_of_service_reason"]
     search_columns = ["home", "room", "status"]
     label_columns = LABELS
+    # by room then bed, in natural order (app/homes/natural.py)
+    base_order = ("label", "asc")

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from zoneinfo import ZoneInfo
 
+from flask import url_for
 from flask_appbuilder import Model
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import declared_attr, mapped_column, relationship
 
@@ -19,6 +23,8 @@ from app import labels
 from app.crypto import EncryptedDate, EncryptedText, blind_index_column
 from app.homes.models import partial_unique, str_enum
 from app.tenancy import HomeOwnedMixin
+
+LONDON = ZoneInfo("Europe/London")
 
 
 def utcnow() -> dt.datetime:
@@ -193,6 +199,41 @@ class Resident(HomeOwnedMixin, VoidableMixin, Model):
     @property
     def current_stay(self):
         return next((s for s in self.stays if s.status != StayStatus.ended), None)
+
+    # -- columns of the resident list (Flask-AppBuilder calls these methods; every value is escaped)
+
+    def list_photo(self) -> Markup:
+        if self.photo_filename:
+            return Markup('<img src="{}" alt="{}" class="img-thumbnail resident-list-photo" width="40" height="40" '
+                          'style="object-fit: cover;">').format(
+                url_for("ResidentPhotoView.show", pk=self.id), gettext("Photo of %(name)s", name=self.full_name))
+        return Markup('<span class="fa fa-user fa-2x text-muted resident-list-photo" title="{}"></span>').format(
+            gettext("No photo"))
+
+    def list_name(self) -> Markup:
+        return Markup('<a href="{}">{}</a>').format(
+            url_for("ResidentProfileView.profile", pk=self.id), self.full_name)
+
+    def _current_room(self):
+        stay = self.current_stay
+        bed = stay.bed if stay is not None else None
+        return bed.room if bed is not None else None
+
+    def list_room(self) -> str:
+        stay = self.current_stay
+        return str(stay.bed) if stay is not None and stay.bed is not None else ""
+
+    def list_unit(self) -> str:
+        room = self._current_room()
+        return room.unit.name if room is not None and room.unit is not None else ""
+
+    def age(self) -> int | None:
+        """Age in whole years today (UK time), or at death."""
+        born = self.date_of_birth
+        if born is None:
+            return None
+        on = self.died_at.astimezone(LONDON).date() if self.died_at else dt.datetime.now(LONDON).date()
+        return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
     def __repr__(self) -> str:
         return self.full_name

@@ -8,11 +8,13 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.exceptions import DomainError
 from app.extensions import db
 from app.guards import valid_int_id
 from app.homes.models import Bed, BedStatus, Room
+from app.homes.natural import sorted_beds
 from app.residents import enquiries, occupancy, services, stays
 from app.residents.common import flash_domain_error, form_values, parse_date
 from app.residents.fields import sections
@@ -28,11 +30,12 @@ from app.tenancy import acting_user
 
 
 def free_beds(home_id: int) -> list[Bed]:
+    """The home's available beds in natural order (Room 2 before Room 10), with room and unit."""
     query = (
         select(Bed).join(Room).where(Bed.home_id == home_id, Bed.status == BedStatus.available)
-        .order_by(Room.number, Bed.label)
+        .options(selectinload(Bed.room).selectinload(Room.unit))
     )
-    return list(db.session.scalars(query))
+    return sorted_beds(db.session.scalars(query))
 
 
 def _get_or_404(model, pk: int):

@@ -3,23 +3,29 @@ change through the actions on the resident's profile), bed periods and hospital 
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, has_request_context, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
-from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.widgets import ListWidget
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, StringField
 from wtforms.validators import Optional
 
 from app.crud import READ_ONLY_VIEW, CareModelView
 from app.exceptions import DomainError
 from app.extensions import db
+from app.guards import valid_int_id
+from app.homes.models import Bed, Room, Unit
+from app.homes.natural import NaturalInterface
 from app.permissions import METHOD_PERMISSIONS
 from app.residents import services
 from app.residents.common import HideVoided, KeepFormOnError, NotVoided, flash_domain_error
 from app.residents.enquiries import check_enquiry
 from app.residents.fields import refused_fields
-from app.residents.models import Absence, Contact, Enquiry, LegalRecord, Resident, Stay, StayBed
+from app.residents.models import Absence, Contact, Enquiry, LegalRecord, Resident, Stay, StayBed, StayStatus
 from app.tenancy import acting_user
 from app.ukdates import UKDateField
 
@@ -148,11 +154,62 @@ class ResidentRules:
         super().pre_update(item)
 
 
+def chosen_unit_id() -> int | None:
+    """The unit the resident list is filtered by (`?unit=<id>`), or None."""
+    value = request.args.get("unit", "") if has_request_context() else ""
+    return int(value) if value and valid_int_id(value) else None
+
+
+class InChosenUnit(BaseFilter):
+    """Residents whose current stay (or hospital leave) holds a bed in the unit chosen above the
+    list. Read at query time from the request; the home scope applies to the units offered, to
+    this subquery and to the residents themselves."""
+
+    name = _l("In the unit chosen")
+    arg_name = None
+
+    def apply(self, query, value):
+        unit_id = chosen_unit_id()
+        if unit_id is None:
+            return query
+        living_there = (
+            select(Stay.resident_id).join(Bed, Stay.bed_id == Bed.id).join(Room, Bed.room_id == Room.id)
+            .where(Room.unit_id == unit_id, Stay.status != StayStatus.ended)
+        )
+        return query.filter(self.model.id.in_(living_there))
+
+
+class ResidentListInterface(NaturalInterface):
+    """Loads each page's current stays, beds, rooms and units in a few queries, not per row."""
+
+    def apply_all(self, query, *args, **kwargs):
+        query = super().apply_all(query, *args, **kwargs)
+        if self.obj is Resident:
+            query = query.options(
+                selectinload(Resident.stays).selectinload(Stay.bed).selectinload(Bed.room).selectinload(Room.unit)
+            )
+        return query
+
+
+class ResidentListWidget(ListWidget):
+    """The resident list with a unit drop-down above it."""
+
+    template = "residents/resident_list.html"
+
+
+def units_to_choose() -> list[tuple[int, str]]:
+    units = list(db.session.scalars(select(Unit).options(selectinload(Unit.home)).order_by(Unit.name)))
+    several_homes = len({u.home_id for u in units}) > 1
+    return [(u.id, f"{u.name} ({u.home})" if several_homes else u.name) for u in units]
+
+
 class ResidentView(ResidentRules, KeepFormOnError, VoidableView, CareModelView):
-    datamodel = SQLAInterface(Resident)
+    datamodel = ResidentListInterface(Resident)
     class_permission_name = "Residents"
     list_title = show_title = add_title = edit_title = _l("Residents")
-    list_columns = ["last_name", "first_name", "preferred_name", "status", "home"]
+    list_columns = ["list_photo", "list_name", "list_room", "list_unit", "age", "status", "home"]
+    list_widget = ResidentListWidget
+    base_filters = [*VoidableView.base_filters, ["id", InChosenUnit, None]]
     _fields = [
         "first_name", "last_name", "preferred_name", "date_of_birth", "nhs_number", "sex",
         "gender_identity", "gp_practice", "allergies", "key_risks", "conditions",
@@ -162,7 +219,8 @@ class ResidentView(ResidentRules, KeepFormOnError, VoidableView, CareModelView):
     edit_columns = [*_fields, "confirm_duplicate"]
     show_columns = ["home", *_fields, "status", "died_at", "voided_at", "void_reason"]
     search_columns = ["last_name", "first_name", "preferred_name", "status", "home"]
-    label_columns = LABELS
+    label_columns = {**LABELS, "list_photo": _l("Photo"), "list_name": _l("Name"), "list_room": _l("Room"),
+                     "list_unit": _l("Unit"), "age": _l("Age")}
     description_columns = {
         "nhs_number": _l("Ten digits; checked with its check digit. Stored encrypted."),
         "confirm_duplicate": _l("Tick only after checking the resident with the same NHS number, "
@@ -175,6 +233,9 @@ class ResidentView(ResidentRules, KeepFormOnError, VoidableView, CareModelView):
         "nhs_number": StringField(_l("NHS number"), widget=BS3TextFieldWidget(), validators=[Optional()]),
         "confirm_duplicate": BooleanField(_l("Save even if it looks like a duplicate"), default=False),
     }
+
+    def _get_list_widget(self, *args, **kwargs):
+        return super()._get_list_widget(*args, units=units_to_choose(), chosen_unit=chosen_unit_id(), **kwargs)
 
     # Field groups the user may not change (app/residents/fields.py) are left out of the add and
     # edit forms, and a posted value for them is never saved.
@@ -213,7 +274,7 @@ class ContactRules:
 
 
 class ContactView(ContactRules, VoidableView, CareModelView):
-    datamodel = SQLAInterface(Contact)
+    datamodel = NaturalInterface(Contact)
     class_permission_name = "Contacts"
     list_title = show_title = add_title = edit_title = _l("Contacts")
     list_columns = ["name", "relationship_to_resident", "resident", "phone", "is_next_of_kin",
@@ -226,6 +287,7 @@ class ContactView(ContactRules, VoidableView, CareModelView):
     ]
     show_columns = ["home", *add_columns, "voided_at", "void_reason"]
     search_columns = ["name", "resident", "relationship_to_resident", "is_next_of_kin"]
+    base_order = ("name", "asc")
     label_columns = LABELS
     add_query_rel_fields = edit_query_rel_fields = {"resident": [["voided_at", NotVoided, None]]}
 
@@ -241,7 +303,7 @@ class LegalRules:
 
 
 class LegalRecordView(LegalRules, VoidableView, CareModelView):
-    datamodel = SQLAInterface(LegalRecord)
+    datamodel = NaturalInterface(LegalRecord)
     class_permission_name = "Legal register"
     method_permission_name = {**VoidableView.method_permission_name, "due": "read"}
     list_title = show_title = add_title = edit_title = _l("Legal and advance-care register")
@@ -281,7 +343,7 @@ class EnquiryRules:
 
 
 class EnquiryView(EnquiryRules, KeepFormOnError, CareModelView):
-    datamodel = SQLAInterface(Enquiry)
+    datamodel = NaturalInterface(Enquiry)
     class_permission_name = "Enquiries"
     exclude_route_methods = NO_DELETE
     list_title = show_title = add_title = edit_title = _l("Enquiries")
@@ -333,7 +395,7 @@ class EnquiryView(EnquiryRules, KeepFormOnError, CareModelView):
 
 
 class StayView(CareModelView):
-    datamodel = SQLAInterface(Stay)
+    datamodel = NaturalInterface(Stay)
     class_permission_name = "Stays"
     method_permission_name = READ_ONLY_VIEW
     include_route_methods = {"list", "show"}
@@ -348,7 +410,7 @@ class StayView(CareModelView):
 
 
 class StayBedView(CareModelView):
-    datamodel = SQLAInterface(StayBed)
+    datamodel = NaturalInterface(StayBed)
     class_permission_name = "Stays"
     method_permission_name = READ_ONLY_VIEW
     include_route_methods = {"list", "show"}
@@ -360,7 +422,7 @@ class StayBedView(CareModelView):
 
 
 class AbsenceView(CareModelView):
-    datamodel = SQLAInterface(Absence)
+    datamodel = NaturalInterface(Absence)
     class_permission_name = "Stays"
     method_permission_name = READ_ONLY_VIEW
     include_route_methods = {"list", "show"}
