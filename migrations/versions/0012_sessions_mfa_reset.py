@@ -2,13 +2,13 @@
 password-reset tokens, and a temporary lock on an account after repeated failed sign-ins
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0011
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0012'
-down_revision = '0007'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

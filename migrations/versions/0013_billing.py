@@ -3,7 +3,7 @@ periods, invoice runs, invoices and credit notes, payments, allocations, bank st
 account codes
 
 Revision ID: 0013
-Revises: 0007
+Revises: 0012
 """
 import datetime as dt
 from decimal import Decimal
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0013'
-down_revision = '0007'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
