@@ -143,3 +143,15 @@ def test_every_list_of_the_product_has_a_default_order(app):
         if not order or not hasattr(view.datamodel.obj, order[0]) or order[1] not in ("asc", "desc"):
             missing.append(type(view).__name__)
     assert missing == []
+
+
+def test_every_list_opens_in_its_default_order_for_the_administrator(app, client, auth, world):
+    from flask import url_for
+    from flask_appbuilder import ModelView
+
+    auth.login("admin")
+    with app.test_request_context():
+        urls = {type(v).__name__: url_for(f"{type(v).__name__}.list") for v in app.appbuilder.baseviews
+                if isinstance(v, ModelView) and type(v).__module__.startswith("app.")}
+    failed = {name: code for name, url in urls.items() if (code := client.get(url).status_code) != 200}
+    assert failed == {}
