@@ -20,10 +20,21 @@ from tests.factories import ROLE_USERS
 
 NO_SUCH_ID = "2147483000"
 # Routes whose page also checks a second permission: printing a care plan makes a document, so it
-# needs "Documents and jobs" (write) as well as reading care plans.
+# needs "Documents and jobs" (write) as well as reading care plans; each billing page also needs
+# write on the billing resource it changes.
 ALSO_NEEDS = {
     "CarePlanPagesView.print_plan": ("can_write", "Documents and jobs"),
     "CarePlanPagesView.print_home": ("can_write", "Documents and jobs"),
+    "BillingPagesView.run": ("can_write", "Invoice runs"),
+    "BillingPagesView.close": ("can_write", "Invoice runs"),
+    "BillingPagesView.export": ("can_write", "Invoice runs"),
+    "BillingPagesView.payment": ("can_write", "Payments"),
+    "BillingPagesView.bank": ("can_write", "Payments"),
+    "BillingPagesView.bank_confirm": ("can_write", "Payments"),
+    "BillingFormsView.payer": ("can_write", "Billing payers"),
+    "BillingFormsView.extra": ("can_write", "Extras"),
+    "BillingFormsView.agreement": ("can_write", "Fee agreements"),
+    "BillingFormsView.version": ("can_write", "Fee agreements"),
 }
 SKIP_PREFIXES = ("/static", "/appbuilder/", "/swagger", "/lang/")
 
