@@ -125,7 +125,7 @@ def set_grid(role, grid: dict, by_user=None) -> dict[str, str]:
         for resource in sorted(set(before) | set(grid)) if before.get(resource, "") != grid.get(resource, "")
     }
     if changes:
-        record_event("role_permissions_changed", "Role", entity_id=role.id, changes=changes)
+        record_event("role_permissions_changed", "Role", entity_id=role.id, changes=changes, session=db.session)
     db.session.flush()
     return grid
 
@@ -144,7 +144,8 @@ def copy_role(source, name: str, by_user=None):
     db.session.flush()
     grid = {resource: "rwd" for resource in permissions.RESOURCES} if is_administrator(source) else grid_of(source)
     set_grid(role, grid, by_user)
-    record_event("role_created", "Role", entity_id=role.id, changes={"name": name, "copied_from": source.name})
+    record_event("role_created", "Role", entity_id=role.id, changes={"name": name, "copied_from": source.name},
+                 session=db.session)
     return role
 
 
@@ -160,7 +161,8 @@ def rename_role(role, name: str, by_user=None):
     old = role.name
     if name != old:
         role.name = name
-        record_event("role_renamed", "Role", entity_id=role.id, changes={"name": {"old": old, "new": name}})
+        record_event("role_renamed", "Role", entity_id=role.id, changes={"name": {"old": old, "new": name}},
+                     session=db.session)
         db.session.flush()
     return role
 
