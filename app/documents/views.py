@@ -204,29 +204,13 @@ class DocumentsView(BaseView):
     @expose("/retry/<job_id>", methods=["POST"])
     @has_access
     def retry(self, job_id):
-        job = own_job(job_id)
-        try:
-            jobs.retry(job)
-            db.session.commit()
-            flash(str(_l("Trying it again.")), "info")
-        except JobError as error:
-            db.session.rollback()
-            flash(error.message, "warning")
-        return redirect(url_for("DocumentsView.list"))
+        return _once_more(job_id, jobs.retry, _l("Trying it again."))
 
     @expose("/remake/<job_id>", methods=["POST"])
     @has_access
     def remake(self, job_id):
         """Make a document again whose file is no longer available (cleared after some days, or lost)."""
-        job = own_job(job_id)
-        try:
-            jobs.remake(job)
-            db.session.commit()
-            flash(str(_l("Your document is being made again; it will appear below.")), "info")
-        except JobError as error:
-            db.session.rollback()
-            flash(error.message, "warning")
-        return redirect(url_for("DocumentsView.list"))
+        return _once_more(job_id, jobs.remake, _l("Your document is being made again; it will appear below."))
 
     @expose("/assessment/<submission_id>", methods=["POST"])
     @has_access
@@ -267,3 +251,16 @@ def register(appbuilder) -> None:
     from flask import current_app
 
     current_app.jinja_env.filters["local_time"] = london
+
+
+def _once_more(job_id, action, done_message):
+    """Queue one of the user's own jobs again (a retry, or a remake of a lost file) and say so."""
+    job = own_job(job_id)
+    try:
+        action(job)
+        db.session.commit()
+        flash(str(done_message), "info")
+    except JobError as error:
+        db.session.rollback()
+        flash(error.message, "warning")
+    return redirect(url_for("DocumentsView.list"))
