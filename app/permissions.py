@@ -47,7 +47,19 @@ RESOURCES = {
     "Aged debt": "Billing",
     "Billing settings": "Billing",
     "Roles": "People and roles",
+    # Daily care records (app/care/)
+    "Care notes": "Daily care",
+    "Charts": "Daily care",
+    "Vital signs": "Daily care",
+    "Body map": "Daily care",
+    "Unit board": "Daily care",
+    "Handover": "Daily care",
 }
+
+# Daily care records: who records what (carers notes and charts, nurses vitals and the board).
+CARE_RECORDING = {"Care notes": "rw", "Charts": "rw", "Body map": "rw"}
+CARE_NURSING = {**CARE_RECORDING, "Vital signs": "rw", "Unit board": "r", "Handover": "r"}
+CARE_READ = {r: "r" for r in ("Care notes", "Charts", "Vital signs", "Body map", "Unit board", "Handover")}
 
 # Every billing resource, read-only (for roles that see the whole of a home's billing).
 BILLING_READ = {r: "r" for r in ("Billing", "Invoices", "Invoice runs", "Billing payers", "Fee agreements", "Extras",
@@ -59,6 +71,7 @@ EXTRA_MENUS = {
     "Enquiries": ["Enquiry board"],
     "Assessments": ["Due and overdue"],
     "Care plans": ["Care plan reviews due"],
+    "Charts": ["Record care"],
 }
 
 # Every signed-in role may switch home, see its own profile and change its own password. The user
@@ -98,6 +111,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "Assessments": "rw", "Assessment signing": "w", "Assessment schedules": "rwd", "Tasks": "rwd",
         "Care plans": "rw",
         **BILLING_READ,
+        **CARE_NURSING,
     },
     "Nurse": {
         "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r",
@@ -105,6 +119,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "Residents": "rw", "Contacts": "rw", "Legal register": "rw", "Enquiries": "r", "Stays": "r",
         "Assessments": "rw", "Assessment signing": "w", "Assessment schedules": "r", "Tasks": "rw",
         "Care plans": "rw",
+        **CARE_NURSING,
     },
     "Senior Carer": {
         "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r",
@@ -112,11 +127,13 @@ MATRIX: dict[str, dict[str, str]] = {
         "Residents": "r", "Contacts": "r", "Legal register": "r", "Stays": "r",
         "Assessments": "rw", "Assessment signing": "w", "Assessment schedules": "r", "Tasks": "rw",
         "Care plans": "rw",
+        **CARE_NURSING,
     },
     "Carer": {
         "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r", "Notifications": "r",
         "Residents": "r", "Contacts": "r", "Legal register": "r", "Stays": "r",
         "Assessments": "rw", "Assessment schedules": "r", "Tasks": "rw", "Care plans": "r",
+        **CARE_RECORDING, "Vital signs": "r", "Handover": "r",
     },
     "Office": {
         "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "rw",
@@ -141,6 +158,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "Occupancy": "r",
         "Assessments": "r", "Assessment schedules": "r", "Tasks": "r", "Care plans": "r",
         **BILLING_READ,
+        **CARE_READ,
     },
     # Family: nothing of the residents' records yet (the family portal comes later).
     "Family": {"Notifications": "r"},
