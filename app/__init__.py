@@ -280,3 +280,6 @@ def _register_cli(app: Flask) -> None:
     from app.billing.cli import billing_cli
 
     app.cli.add_command(billing_cli)
+    from app.accounts.cli import users_cli
+
+    app.cli.add_command(users_cli)

@@ -11,7 +11,9 @@ import datetime as dt
 import secrets
 
 from flask import current_app, g, has_request_context, request, session
-from sqlalchemy import select, update
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import event, inspect, select, update
+from sqlalchemy.orm import Session
 
 from app.accounts.models import RefreshToken, UserSession
 from app.extensions import db
@@ -183,3 +185,61 @@ def use_refresh(jti: str) -> str | None:
         end_sessions([token.session_id], "refresh token reused")
         return "reused"
     return None
+
+
+# -- deactivation, wherever it happens ---------------------------------------------------------
+# The user form, FAB's user API, the people page, the CLI and a bulk UPDATE all end in a flush or an
+# ORM statement, so the sessions end here, in the same transaction as the change: never forgotten by a
+# new path, and rolled back with it.
+
+DEACTIVATED = "deactivated"
+
+
+def _end_live_sessions(connection, user_ids) -> int:
+    table = UserSession.__table__
+    return connection.execute(
+        update(table).where(table.c.user_id.in_(list(user_ids)), table.c.ended_at.is_(None))
+        .values(ended_at=now(), end_reason=DEACTIVATED)
+    ).rowcount
+
+
+@event.listens_for(Session, "after_flush")
+def _end_sessions_of_deactivated_users(db_session, flush_context):
+    user_ids = set()
+    for obj in db_session.dirty:
+        if isinstance(obj, User) and obj.id is not None:
+            added = inspect(obj).attrs.active.history.added
+            if added and not added[0]:
+                user_ids.add(obj.id)
+    if user_ids:
+        _end_live_sessions(db_session.connection(bind_arguments={"mapper": UserSession.__mapper__}), user_ids)
+
+
+def _sets_inactive(statement) -> bool:
+    values = getattr(statement, "_values", None) or {}
+    for key, value in values.items():
+        if getattr(key, "key", key) == "active":
+            literal = getattr(value, "value", value)
+            return literal is not None and not literal
+    return False
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _end_sessions_after_bulk_deactivation(state):
+    """`update(User).values(active=False)` bypasses the flush: end the sessions of every inactive user
+    right after it."""
+    if not state.is_update or not _sets_inactive(state.statement):
+        return None
+    mapper = state.bind_mapper
+    if mapper is None or not issubclass(mapper.class_, User):
+        return None
+    result = state.invoke_statement()
+    users = User.__table__
+    table = UserSession.__table__
+    state.session.connection(bind_arguments={"mapper": UserSession.__mapper__}).execute(
+        update(table).where(
+            table.c.ended_at.is_(None),
+            table.c.user_id.in_(select(users.c.id).where(users.c.active.is_(False))),
+        ).values(ended_at=now(), end_reason=DEACTIVATED)
+    )
+    return result
