@@ -222,6 +222,9 @@ def _register_views(appbuilder: AppBuilder) -> None:
     from app.billing.menu import register_views as register_billing_views
 
     register_billing_views(appbuilder)
+    from app.care.menu import register_views as register_care_views
+
+    register_care_views(appbuilder)
     from app.formbuilder.views import register as register_formbuilder
 
     register_formbuilder(appbuilder)
@@ -257,6 +260,9 @@ def _register_apis(app: Flask, appbuilder: AppBuilder, csrf) -> None:
     from app.billing.menu import register_apis as register_billing_apis
 
     register_billing_apis(appbuilder)
+    from app.care.menu import register_apis as register_care_apis
+
+    register_care_apis(appbuilder)
     # REST calls authenticate with a JWT bearer token or the session. Flask-WTF's form check is off
     # here; app.guards requires the CSRF token (X-CSRFToken header) on a change made with the session.
     for blueprint in app.blueprints.values():

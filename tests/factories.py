@@ -139,6 +139,9 @@ def _seed_residents(home: CareHome, room: Room, nhs_number: str) -> None:
     from app.billing.seed import seed_home_billing
 
     seed_home_billing(home, resident, stay)
+    from app.care.seed import seed_home_care
+
+    seed_home_care(home, resident)
 
 
 def _seed_assessments(home: CareHome, resident: Resident) -> None:

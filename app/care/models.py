@@ -139,6 +139,18 @@ class CareNote(HomeOwnedMixin, Model):
     def is_current(self) -> bool:
         return self.superseded_at is None
 
+    # -- columns of the lists (Flask-AppBuilder calls these; values are escaped)
+
+    def late_entry(self) -> bool:
+        return self.is_late
+
+    def amended(self) -> str:
+        if self.superseded_at is not None:
+            return str(_l("Amended (see the newer note)"))
+        if self.amends_id is not None:
+            return str(_l("Amendment: %(reason)s", reason=self.amendment_reason or ""))
+        return ""
+
     def __repr__(self) -> str:
         return (self.text or "")[:60]
 
@@ -188,6 +200,38 @@ class ObservationSet(HomeOwnedMixin, Model):
             return False
         return _aware(self.entered_at) - _aware(self.observed_at) > LATE_AFTER
 
+    # -- columns of the lists (Flask-AppBuilder calls these; values are escaped)
+
+    def chart_name(self) -> str:
+        from app.care.codes import chart_label
+
+        if self.kind == SetKind.vitals:
+            return str(_l("Vital signs (NEWS2)"))
+        return chart_label(self.code) if self.code else ""
+
+    def summary(self) -> str:
+        """The values in words: "Fluid intake 200 mL", "Repositioning: Left side; Skin check: Redness"."""
+        from app.care.codes import chart_label, choice_label
+
+        parts = []
+        for row in self.observations:
+            if row.value is not None:
+                shown = f"{row.value.normalize():f}" if hasattr(row.value, "normalize") else str(row.value)
+                parts.append(f"{chart_label(row.code)} {shown} {row.unit or ''}".strip())
+            else:
+                parts.append(f"{chart_label(row.code)}: {choice_label(row.value_text)}")
+        if self.voided_at is not None:
+            parts.append(str(_l("VOIDED: %(reason)s", reason=self.void_reason or "")))
+        return "; ".join(parts)
+
+    def news2(self) -> str:
+        if self.news2_total is None:
+            return ""
+        return f"{self.news2_total} · {self.news2_band_label or self.news2_band or ''}"
+
+    def late_entry(self) -> bool:
+        return self.is_late
+
     def __repr__(self) -> str:
         if self.kind == SetKind.vitals:
             return f"NEWS2 {self.news2_total}" if self.news2_total is not None else str(_l("Vital signs"))
@@ -216,6 +260,11 @@ class Observation(HomeOwnedMixin, Model):
 
     set = relationship("ObservationSet", back_populates="observations")
     resident = relationship("Resident")
+
+    def chart_name(self) -> str:
+        from app.care.codes import chart_label
+
+        return chart_label(self.code)
 
     def __repr__(self) -> str:
         shown = self.value_text if self.value is None else f"{self.value}"

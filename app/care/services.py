@@ -152,6 +152,8 @@ def _existing(model, home_id: int, key: str | None):
 def _same_resident(found, resident):
     if found is not None and found.resident_id != resident.id:
         raise CareInputError("idempotency_key", _l("This entry key was already used for another resident."))
+    if found is not None:
+        found.was_created = False
     return found
 
 
@@ -169,6 +171,7 @@ def _insert_once(model, row, home_id: int, key: str | None):
             raise
         return found, False
     savepoint.commit()
+    row.was_created = True  # the API answers 201 for a new entry, 200 for one sent again
     return row, True
 
 
@@ -274,6 +277,7 @@ def amend_note(note: CareNote, text, reason, user, *, now: dt.datetime | None = 
         savepoint.rollback()
         raise CareInputError("note", _l("This note has already been amended; amend its latest version.")) from None
     savepoint.commit()
+    new.was_created = True
     locked.superseded_at = now
     locked.superseded_by_id = new.id
     db.session.flush()
