@@ -47,6 +47,7 @@ RESOURCES = {
     "Aged debt": "Billing",
     "Billing settings": "Billing",
     "Roles": "People and roles",
+    "Users": "People and roles",
     # Daily care records (app/care/)
     "Care notes": "Daily care",
     "Charts": "Daily care",
@@ -112,6 +113,8 @@ MATRIX: dict[str, dict[str, str]] = {
         "Care plans": "rw",
         **BILLING_READ,
         **CARE_NURSING,
+        # the home's administrator: its people (app/users) and roles, within what the manager may do
+        "Users": "rw", "Roles": "rw",
     },
     "Nurse": {
         "Care homes": "r", "Units": "r", "Rooms": "r", "Beds": "r",

@@ -41,6 +41,8 @@ class CareUser(User):
     all_homes = mapped_column(Boolean, nullable=False, default=False, server_default="0")
     # After repeated failed sign-ins the account is paused until then (longer after each further failure).
     locked_until = mapped_column(DateTime(timezone=True))
+    # A temporary password given by an administrator: every page asks for a new one until it is changed.
+    must_change_password = mapped_column(Boolean, nullable=False, default=False, server_default="0")
     homes = relationship("CareHome", secondary=user_home, order_by="CareHome.name")
 
 
@@ -232,6 +234,9 @@ class CareSecurityManager(SecurityManager):
         """A password change ends every other session and API token of the user."""
         from app.accounts import sessions
 
+        user = self.get_user_by_id(userid)
+        if user is not None:
+            user.must_change_password = False  # a new password is the person's own (app/users sets it again)
         super().reset_password(userid, password)
         own = sessions.current()
         keep = own.id if own is not None and own.user_id == int(userid) else None

@@ -106,11 +106,47 @@ def get_role(role_id):
     return role
 
 
+def is_group_administrator(user) -> bool:
+    return user is None or any(is_administrator(role) for role in (user.roles or []))
+
+
+def _own_pairs(user) -> set[tuple[str, str]]:
+    return {(pv.permission.name, pv.view_menu.name) for role in (user.roles or []) for pv in role.permissions}
+
+
+def may_change(user, role) -> bool:
+    """A group administrator changes any role but Administrator; a home's administrator only roles
+    the home made (built-in roles are shared by every home: copy one) and that hold nothing beyond
+    their own permissions."""
+    if is_administrator(role):
+        return False
+    if is_group_administrator(user):
+        return True
+    own = _own_pairs(user)
+    return not is_built_in(role) and all((pv.permission.name, pv.view_menu.name) in own for pv in role.permissions)
+
+
+def may_copy(user, role) -> bool:
+    if is_group_administrator(user):
+        return True
+    own = _own_pairs(user)
+    return not is_administrator(role) and all(
+        (pv.permission.name, pv.view_menu.name) in own for pv in role.permissions)
+
+
 def set_grid(role, grid: dict, by_user=None) -> dict[str, str]:
     """Give the role exactly the grid's permissions (and keep its permissions outside the grid)."""
     if is_administrator(role):
         raise RoleError({"role": [str(_l("The Administrator role always has every permission."))]})
     grid = clean_grid(grid)
+    if by_user is not None and not is_group_administrator(by_user):
+        if not may_change(by_user, role):
+            raise RoleError({"role": [str(_l("Only a group administrator changes this role: copy it to make "
+                                             "one of your own."))]})
+        beyond = sorted({view for _perm, view in permissions.grid_permissions(grid) - _own_pairs(by_user)})
+        if beyond:
+            raise RoleError({"grid": [str(_l("You cannot give more than you may do yourself: %(areas)s.",
+                                             areas=", ".join(str(_l(area)) for area in beyond)))]})
     before = grid_of(role)
     decided = _matrix_pairs()
     kept = [pv for pv in role.permissions if (pv.permission.name, pv.view_menu.name) not in decided]
@@ -138,6 +174,8 @@ def copy_role(source, name: str, by_user=None):
     """A new role with the source's grid (and nothing of the Administrator's)."""
     from flask_appbuilder.security.sqla.models import Role
 
+    if by_user is not None and not may_copy(by_user, source):
+        raise RoleError({"copy": [str(_l("You cannot copy a role that may do more than you may."))]})
     name = _check_name(name)
     role = Role(name=name)
     db.session.add(role)
@@ -157,6 +195,8 @@ def rename_role(role, name: str, by_user=None):
     """Rename a role the home made; built-in roles keep their names (copy one to make your own)."""
     if is_built_in(role):
         raise RoleError({"name": [str(_l("A built-in role keeps its name: copy it to make a role of your own."))]})
+    if by_user is not None and not may_change(by_user, role):
+        raise RoleError({"name": [str(_l("Only a group administrator changes this role."))]})
     name = _check_name(name, role.id)
     old = role.name
     if name != old:

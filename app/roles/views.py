@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from app import labels, permissions
 from app.exceptions import DomainError
@@ -60,7 +61,7 @@ class RolesView(BaseView):
                 if letters:
                     wanted[resource] = letters
             try:
-                services.set_grid(role, wanted)
+                services.set_grid(role, wanted, current_user)
                 db.session.commit()
             except DomainError as error:
                 db.session.rollback()
@@ -73,13 +74,14 @@ class RolesView(BaseView):
             "roles/role.html", role=role, grid=grid, areas=services.areas(), letters=services.LETTER_NAMES,
             letter_help=services.LETTER_HELP, holders=services.holders(role),
             is_admin=services.is_administrator(role), built_in=services.is_built_in(role),
+            may_change=services.may_change(current_user, role),
             resource_label=labels.label, title=role.name,
         )
 
     @expose("/new", methods=["GET", "POST"])
     @has_access
     def new(self):
-        roles = [role for role, _count in services.roles_with_counts()]
+        roles = [role for role, _count in services.roles_with_counts() if services.may_copy(current_user, role)]
         chosen = request.values.get("copy", "")
         name = request.form.get("name", "")
         if request.method == "POST":
@@ -87,7 +89,7 @@ class RolesView(BaseView):
             try:
                 if source is None:
                     raise services.RoleError({"copy": [str(_l("Choose the role to copy."))]})
-                role = services.copy_role(source, name)
+                role = services.copy_role(source, name, current_user)
                 db.session.commit()
             except DomainError as error:
                 db.session.rollback()
@@ -103,7 +105,7 @@ class RolesView(BaseView):
     def rename(self, pk):
         role = _role_or_404(pk)
         try:
-            services.rename_role(role, request.form.get("name", ""))
+            services.rename_role(role, request.form.get("name", ""), current_user)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
@@ -118,6 +120,9 @@ def register_views(appbuilder) -> None:
     security = appbuilder.menu.find("Security")
     if security is not None:
         security.label = _l("Advanced")
+    from app.users.views import register_views as register_user_views
+
+    register_user_views(appbuilder)  # the users page in plain words, beside the roles
     appbuilder.add_view(
         RolesView, "Roles", label=_l("Roles"), icon="fa-user-tag",
         category="People and roles", category_label=_l("People and roles"), category_icon="fa-users",

@@ -56,7 +56,7 @@ def test_administrator_copies_carer_grants_read_on_residents_only_and_the_user_s
 
 
 def test_only_whoever_may_change_roles_reaches_the_pages(client, auth):
-    auth.login("manager")
+    auth.login("nurse")
     assert client.get("/roles/").status_code in (302, 403)
     assert client.post("/roles/new", data={"copy": _role("Carer").id, "name": "Sneaky"}).status_code in (302, 403)
     assert db.session.scalars(select(Role).where(Role.name == "Sneaky")).first() is None
