@@ -16,7 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from reports.base import DocumentInfo, build_pdf
-from reports.styles import BAND, FONT, FONT_BOLD, MARGIN, PAGE_SIZE, RULE, STYLES, _style, text
+from reports.styles import BAND, FONT, FONT_BOLD, MARGIN, PAGE_SIZE, RULE, STYLES, _style, register_fonts, text
 
 INNER_WIDTH = PAGE_SIZE[0] - 2 * MARGIN - 12  # the frame's own padding (6 pt a side), so tables line up with text
 VAT_EXEMPTION = ("Exempt from VAT: care and accommodation provided by a registered care home "
@@ -193,6 +193,7 @@ def _info(title: str, home: dict, header_right: str, doc: dict, note: str) -> Do
 
 def render_invoice_pdf(doc: dict, on_page=None) -> bytes:
     """An invoice or a credit note (`doc["kind"]`), as PDF bytes."""
+    register_fonts()  # before the first Paragraph: its style's font family must be known
     credit = doc.get("kind") == "credit_note"
     noun = "Credit note" if credit else "Invoice"
     payer, home = doc.get("payer") or {}, doc.get("home") or {}
@@ -206,6 +207,7 @@ def render_invoice_pdf(doc: dict, on_page=None) -> bytes:
 def render_statement_pdf(doc: dict) -> bytes:
     """A payer's statement of account: every invoice, credit and payment with the running balance, the
     closing balance and the aged debt."""
+    register_fonts()
     home, payer = doc.get("home") or {}, doc.get("payer") or {}
     story: list = [Paragraph("Statement of account", STYLES["title"]),
                    Paragraph(text(f"As at {day(doc.get('as_of'))}"), STYLES["subtitle"])]

@@ -10,13 +10,15 @@ from flask import request
 from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
-from app.billing import payments, runs, services
+from app.billing import emails, payments, runs, services
 from app.billing.models import (
     AccountCode,
     Allocation,
     BankStatementLine,
     BillingPeriod,
+    DocumentEmail,
     Extra,
     FeeAgreement,
     FeeAgreementVersion,
@@ -44,6 +46,22 @@ def _home_in_scope(value) -> int:
             scope is not None and value not in scope):
         raise DomainError({"home_id": [str(_l("Choose a home you work in."))]})
     return value
+
+
+def _confirmed(body: dict) -> bool:
+    value = body.get("confirm_resend", False)
+    if not isinstance(value, bool):
+        raise DomainError({"confirm_resend": [str(_l("Give true or false."))]})
+    return value
+
+
+def email_json(row) -> dict:
+    outbox = row.outbox
+    return {"id": row.id, "document": row.document.value, "to": row.to_address,
+            "requested_at": row.requested_at.isoformat(), "requested_by_id": row.requested_by_id,
+            "status": row.status, "sent_at": row.sent_at.isoformat() if row.sent_at else None,
+            "attempts": outbox.attempts if outbox is not None else 0,
+            "last_error": outbox.last_error if outbox is not None else None}
 
 
 def money_text(value) -> str | None:
@@ -258,8 +276,9 @@ class InvoiceRunApi(BillingApi):
     resource_name = "invoice-runs"
     datamodel = SQLAInterface(InvoiceRun)
     class_permission_name = "Invoice runs"
-    method_permission_name = {**READ_ONLY_API, "create": "write", "approve": "write", "issue": "write"}
-    include_route_methods = {"get", "get_list", "info", "create", "approve", "issue"}
+    method_permission_name = {**READ_ONLY_API, "create": "write", "approve": "write", "issue": "write",
+                              "email": "write"}
+    include_route_methods = {"get", "get_list", "info", "create", "approve", "issue", "email"}
     list_columns = show_columns = ["id", "home.id", "period_start", "period_end", "created_at", "invoices_created",
                                    "lines_created", "total", "summary"]
     order_columns = ["created_at", "period_start"]
@@ -294,14 +313,27 @@ class InvoiceRunApi(BillingApi):
             return {"issued": [{"id": i.id, "number": i.number} for i in issued]}
         return self._act(act)
 
+    @expose("/<int:pk>/email", methods=["POST"])
+    @protect()
+    @safe
+    def email(self, pk):
+        """Email every issued invoice of the run whose payer takes invoices by email, as a job:
+        {confirm_resend: true} sends again those already emailed. → the job and the invoices to post."""
+        def act(body):
+            job, found = emails.request_run_email(pk, acting_user(), _confirmed(body))
+            return {"job_id": job.id, "to_email": [i.id for i, _e in found["email"]],
+                    "already_emailed": [i.id for i in found["sent"]], "to_post": [i.id for i in found["post"]]}
+        return self._act(act, 202)
+
 
 class InvoiceApi(BillingApi):
     resource_name = "invoices"
     datamodel = SQLAInterface(Invoice)
     class_permission_name = "Invoices"
     method_permission_name = {**READ_ONLY_API, "approve": "write", "issue": "write", "credit": "write",
-                              "aged_debt": "read"}
-    include_route_methods = {"get", "get_list", "info", "approve", "issue", "credit", "aged_debt"}
+                              "aged_debt": "read", "email": "write", "statement_email": "write", "sent_emails": "read"}
+    include_route_methods = {"get", "get_list", "info", "approve", "issue", "credit", "aged_debt", "email",
+                             "statement_email", "sent_emails"}
     list_columns = show_columns = [
         "id", "home.id", "run.id", "payer.id", "payer.name", "resident.id", "type", "status", "number",
         "period_start", "period_end", "issued_on", "due_on", "total", "credits_invoice.id", "reason", "created_at",
@@ -337,6 +369,40 @@ class InvoiceApi(BillingApi):
                                            else None, acting_user())
             return {"id": note.id, "number": note.number, "total": money_text(note.total)}
         return self._act(act, 201)
+
+    @expose("/<int:pk>/email", methods=["POST"])
+    @protect()
+    @safe
+    def email(self, pk):
+        """Email an issued invoice or credit note to its payer (PDF attached), as a job. Sending it a
+        second time needs {confirm_resend: true}."""
+        def act(body):
+            job = emails.request_invoice_email(pk, acting_user(), _confirmed(body))
+            return {"job_id": job.id}
+        return self._act(act, 202)
+
+    @expose("/<int:pk>/emails", methods=["GET"])
+    @protect()
+    @safe
+    def sent_emails(self, pk):
+        """What was emailed of this invoice: when, to whom, and the delivery's status."""
+        invoice = db.session.scalar(select(Invoice).where(Invoice.id == pk)) if valid_int_id(pk) else None
+        if invoice is None:
+            return self.response_404()
+        return self.response(200, result=[email_json(e) for e in emails.emails_of_invoices([pk])[pk]])
+
+    @expose("/statement-email", methods=["POST"])
+    @protect()
+    @safe
+    def statement_email(self):
+        """Email a payer's statement of account: {payer_id, confirm_resend}."""
+        def act(body):
+            payer_id = body.get("payer_id")
+            if not isinstance(payer_id, int) or isinstance(payer_id, bool):
+                raise DomainError({"payer_id": [str(_l("Give the payer's id."))]})
+            job = emails.request_statement_email(payer_id, acting_user(), _confirmed(body))
+            return {"job_id": job.id}
+        return self._act(act, 202)
 
     @expose("/aged-debt", methods=["GET"])
     @protect()
@@ -456,6 +522,15 @@ class AccountCodeApi(BillingApi):
                                    "sage_tax_code"]
 
 
+class DocumentEmailApi(BillingApi):
+    resource_name = "billing-document-emails"
+    datamodel = SQLAInterface(DocumentEmail)
+    class_permission_name = "Invoices"
+    list_columns = show_columns = ["id", "home.id", "payer.id", "invoice.id", "document", "to_address", "outbox.status",
+                                   "outbox.sent_at", "outbox.last_error", "requested_at", "requested_by_id"]
+    order_columns = ["requested_at"]
+
+
 APIS = (PayerApi, PayerReferenceApi, FeeAgreementApi, FeeAgreementVersionApi, FeeShareApi, FncRateApi, ExtraApi,
         BillingPeriodApi, InvoiceRunApi, InvoiceApi, InvoiceLineApi, PaymentApi, AllocationApi,
-        BankStatementLineApi, AccountCodeApi)
+        BankStatementLineApi, AccountCodeApi, DocumentEmailApi)

@@ -116,6 +116,11 @@ def _printable(invoice_id: int, user) -> Invoice:
     return invoice
 
 
+def invoice_file_name(invoice: Invoice) -> str:
+    noun = "credit-note" if invoice.type == InvoiceType.credit_note else "invoice"
+    return f"{noun}-{secure_name(invoice.number or f'draft-{invoice.id}')}.pdf"
+
+
 def render_invoice_job(invoice_id: int, user_id: int) -> str:
     from reports.invoice import render_invoice_pdf
 
@@ -123,14 +128,15 @@ def render_invoice_job(invoice_id: int, user_id: int) -> str:
     invoice = _printable(invoice_id, user)
     set_progress(30)
     pdf = render_invoice_pdf(invoice_document(invoice, display_name(user)))
-    noun = "credit-note" if invoice.type == InvoiceType.credit_note else "invoice"
-    return store_result(pdf, f"{noun}-{secure_name(invoice.number or f'draft-{invoice.id}')}.pdf")
+    return store_result(pdf, invoice_file_name(invoice))
 
 
-def render_run_invoices_job(run_id: int, user_id: int) -> str:
-    """Every invoice of a run in one PDF, one after another, with progress."""
+def render_run_invoices_job(run_id: int, user_id: int, only_post: bool = False) -> str:
+    """Every invoice of a run in one PDF, one after another, with progress (with `only_post`, the
+    issued invoices of payers who take them by post or have no email address: the ones to print)."""
     from pypdf import PdfWriter
 
+    from app.billing.models import Delivery
     from reports.invoice import render_invoice_pdf
 
     user = _user(user_id)
@@ -140,6 +146,9 @@ def render_run_invoices_job(run_id: int, user_id: int) -> str:
     invoices = list(db.session.scalars(
         select(Invoice).join(Payer, Payer.id == Invoice.payer_id).where(Invoice.run_id == run.id)
         .options(selectinload(Invoice.lines)).order_by(Invoice.sequence, Payer.name, Invoice.id)))
+    if only_post:
+        invoices = [i for i in invoices if i.status == InvoiceStatus.issued and not (
+            i.payer.delivery == Delivery.email and (i.payer.email or "").strip())]
     if not invoices:
         raise JobError(str(_l("This run has no invoices to print.")))
     writer = PdfWriter()
@@ -150,17 +159,15 @@ def render_run_invoices_job(run_id: int, user_id: int) -> str:
         set_progress(done, len(invoices) + 1)
     out = io.BytesIO()
     writer.write(out)
-    return store_result(out.getvalue(), f"invoices-{run.period_start:%Y-%m}-run-{run.id}.pdf")
+    stem = "invoices-to-post" if only_post else "invoices"
+    return store_result(out.getvalue(), f"{stem}-{run.period_start:%Y-%m}-run-{run.id}.pdf")
 
 
-def render_statement_job(payer_id: int, user_id: int) -> str:
+def statement_pdf(payer: Payer, user) -> tuple[bytes, dt.date]:
+    """A payer's statement of account as a PDF, and the day it is made up to."""
     from app.billing.payments import statement
     from reports.invoice import render_statement_pdf
 
-    user = _user(user_id)
-    payer = db.session.get(Payer, payer_id)
-    if payer is None or payer.home_id not in allowed_home_ids(user):
-        raise JobError(str(_l("This payer no longer exists or is in a home you do not work in.")))
     with scoped_to([payer.home_id]):
         found = statement(payer.id)
     doc = {"home": home_details(payer.home),
@@ -168,18 +175,30 @@ def render_statement_job(payer_id: int, user_id: int) -> str:
                      "reference": payer.account_reference or ""},
            "as_of": found["as_of"], "entries": found["entries"], "closing_balance": found["closing_balance"],
            "aged": found["aged"], "printed_by": display_name(user), "printed_at": dt.datetime.now(dt.UTC)}
-    return store_result(render_statement_pdf(doc), f"statement-{secure_name(payer.name)}-{found['as_of']}.pdf")
+    return render_statement_pdf(doc), found["as_of"]
+
+
+def render_statement_job(payer_id: int, user_id: int) -> str:
+    user = _user(user_id)
+    payer = db.session.get(Payer, payer_id)
+    if payer is None or payer.home_id not in allowed_home_ids(user):
+        raise JobError(str(_l("This payer no longer exists or is in a home you do not work in.")))
+    pdf, as_of = statement_pdf(payer, user)
+    return store_result(pdf, f"statement-{secure_name(payer.name)}-{as_of}.pdf")
 
 
 def request_document(kind: str, record_id: int, user) -> jobs.Job:
-    """Queue an invoice/credit note ("invoice"), a run's invoices ("run") or a statement ("statement")."""
+    """Queue an invoice/credit note ("invoice"), a run's invoices ("run"), a run's invoices to post
+    ("run-post") or a statement ("statement")."""
     func, what = {"invoice": (render_invoice_job, _l("Invoice")), "run": (render_run_invoices_job, _l("Invoices")),
+                  "run-post": (render_run_invoices_job, _l("Invoices to post")),
                   "statement": (render_statement_job, _l("Statement"))}[kind]
-    model = {"invoice": Invoice, "run": InvoiceRun, "statement": Payer}[kind]
+    model = {"invoice": Invoice, "run": InvoiceRun, "run-post": InvoiceRun, "statement": Payer}[kind]
     row = db.session.scalar(select(model).where(model.id == record_id))
     if row is None:
         raise LookupError(record_id)
-    return jobs.enqueue(func, row.id, user.id, job_id=f"billing-{kind}:{row.id}:{user.id}",
+    args = (row.id, user.id, True) if kind == "run-post" else (row.id, user.id)
+    return jobs.enqueue(func, *args, job_id=f"billing-{kind}:{row.id}:{user.id}",
                         description=f"{what}: {row}", user_id=user.id, home_id=row.home_id)
 
 

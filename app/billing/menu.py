@@ -31,7 +31,8 @@ def register_views(appbuilder) -> None:
     add(views.PaymentView, "Payments", label=_l("Payments"), icon="fa-money", category=CATEGORY)
     add(views.FncRateView, "Billing settings", label=_l("FNC rates"), icon="fa-medkit", category=CATEGORY)
     for view in (views.PayerReferenceView, views.FeeAgreementVersionView, views.FeeShareView, views.BillingPeriodView,
-                 views.InvoiceLineView, views.AllocationView, views.BankStatementLineView, views.AccountCodeView):
+                 views.InvoiceLineView, views.AllocationView, views.BankStatementLineView, views.AccountCodeView,
+                 views.DocumentEmailView):
         appbuilder.add_view_no_menu(view)
 
 

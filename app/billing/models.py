@@ -134,6 +134,12 @@ class BankLineStatus(enum.StrEnum):
     ignored = "ignored"
 
 
+class EmailedDocument(enum.StrEnum):
+    invoice = "invoice"
+    credit_note = "credit_note"
+    statement = "statement"
+
+
 class IncomeKind(enum.StrEnum):
     care_fees = "care_fees"
     local_authority = "local_authority"
@@ -168,6 +174,8 @@ labels.register({
     IncomeKind.care_fees: _l("Care fees (residents and families)"), IncomeKind.local_authority: _l("Local authority"),
     IncomeKind.chc: _l("NHS Continuing Healthcare"), IncomeKind.fnc: _l("NHS-funded Nursing Care"),
     IncomeKind.extras: _l("Extras"),
+    EmailedDocument.invoice: _l("Invoice"), EmailedDocument.credit_note: _l("Credit note"),
+    EmailedDocument.statement: _l("Statement of account"),
 })
 
 
@@ -534,3 +542,34 @@ class AccountCode(HomeOwnedMixin, Model):
 
     def __repr__(self) -> str:
         return f"{labels.label(self.income_kind)}: {self.account_code}"
+
+
+class DocumentEmail(HomeOwnedMixin, Model):
+    """An invoice, credit note or statement emailed to a payer: when, to which address, by whom, and
+    the outbox row that carries it (its status: waiting, sent or failed, with the last error)."""
+
+    __tablename__ = "billing_document_email"
+
+    id = mapped_column(Integer, primary_key=True)
+    payer_id = mapped_column(ForeignKey("billing_payer.id", ondelete="RESTRICT"), nullable=False, index=True)
+    invoice_id = mapped_column(ForeignKey("billing_invoice.id", ondelete="RESTRICT"), index=True)
+    document = mapped_column(str_enum(EmailedDocument, "billing_emailed_document"), nullable=False)
+    to_address = mapped_column(String(254), nullable=False)
+    outbox_id = mapped_column(ForeignKey("notification_outbox.id", ondelete="RESTRICT"), nullable=False, index=True)
+    requested_at = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    requested_by_id = mapped_column(ForeignKey("ab_user.id", ondelete="RESTRICT"))
+
+    payer = relationship(Payer)
+    invoice = relationship(Invoice)
+    outbox = relationship("NotificationOutbox")
+
+    @property
+    def status(self) -> str:
+        return self.outbox.status if self.outbox is not None else "pending"
+
+    @property
+    def sent_at(self):
+        return self.outbox.sent_at if self.outbox is not None else None
+
+    def __repr__(self) -> str:
+        return f"{labels.label(self.document)} → {self.to_address}" if self.document else ""

@@ -96,7 +96,7 @@ class BillingPagesView(BaseView):
     method_permission_name = {
         "index": "read", "run": "read", "run_show": "read", "run_action": "read", "invoice": "read",
         "invoice_action": "read", "payment": "read", "close": "read", "export": "read", "statement": "read",
-        "bank": "read", "bank_confirm": "read",
+        "statement_email": "read", "bank": "read", "bank_confirm": "read",
     }
     default_view = "index"
 
@@ -143,13 +143,18 @@ class BillingPagesView(BaseView):
     @expose("/run/<int:pk>/")
     @has_access
     def run_show(self, pk):
+        from app.billing.emails import emails_of_invoices, run_deliveries
+        from app.jobs import Job
+
         run = _row(InvoiceRun, pk)
         invoices = list(db.session.scalars(
             select(Invoice).join(Payer, Payer.id == Invoice.payer_id).where(Invoice.run_id == run.id)
             .options(selectinload(Invoice.lines)).order_by(Payer.name, Invoice.id)))
+        emailing = db.session.scalar(select(Job).where(Job.active_key == f"billing-email-run:{run.id}"))
         return self.render_template(
             "billing/run.html", run=run, invoices=invoices, can_issue=_can("can_write", "Invoices"),
-            can_print=_can("can_write", DOCUMENTS), title=_l("Invoice run"))
+            can_print=_can("can_write", DOCUMENTS), deliveries=run_deliveries(run.id),
+            emails=emails_of_invoices([i.id for i in invoices]), emailing=emailing, title=_l("Invoice run"))
 
     @expose("/run/<int:pk>/<action>", methods=["POST"])
     @has_access
@@ -164,6 +169,22 @@ class BillingPagesView(BaseView):
             _commit(lambda: runs.issue_approved(run.home_id, run.id, user), str(_l("Approved invoices issued.")))
         elif action == "print":
             return self._print("run", run.id)
+        elif action == "print-post":
+            return self._print("run-post", run.id)
+        elif action == "email":
+            from app.billing.emails import request_run_email
+
+            _need("Invoices")
+            holder = {}
+
+            def email():
+                holder["job"], holder["found"] = request_run_email(
+                    run.id, user, request.form.get("confirm_resend") == "y")
+            if _commit(email):
+                found = holder["found"]
+                n = len(found["email"]) if request.form.get("confirm_resend") == "y" else len(found["unsent"])
+                flash(str(_l("Emailing %(n)s invoices to the payers who take them by email; each one's status "
+                             "shows below. %(post)s to print and post.", n=n, post=len(found["post"]))), "info")
         else:
             abort(404)
         return redirect(url_for("BillingPagesView.run_show", pk=run.id))
@@ -171,6 +192,8 @@ class BillingPagesView(BaseView):
     @expose("/invoice/<int:pk>/")
     @has_access
     def invoice(self, pk):
+        from app.billing.emails import emails_of_invoices, statement_emails
+
         invoice = _row(Invoice, pk)
         credits = list(db.session.scalars(select(Invoice).where(Invoice.credits_invoice_id == invoice.id)))
         outstanding = payments.outstanding_by_invoice([invoice.payer_id]).get(invoice.id)
@@ -178,6 +201,7 @@ class BillingPagesView(BaseView):
             "billing/invoice.html", invoice=invoice, credits=credits, outstanding=outstanding,
             can_issue=_can("can_write", "Invoices"), can_print=_can("can_write", DOCUMENTS),
             can_pay=_can("can_write", "Payments"), InvoiceStatus=InvoiceStatus, InvoiceType=InvoiceType,
+            emails=emails_of_invoices([invoice.id])[invoice.id], statements=statement_emails(invoice.payer_id),
             title=str(invoice))
 
     @expose("/invoice/<int:pk>/<action>", methods=["POST"])
@@ -188,7 +212,13 @@ class BillingPagesView(BaseView):
         if action == "print":
             return self._print("invoice", invoice.id)
         _need("Invoices")
-        if action == "approve":
+        if action == "email":
+            from app.billing.emails import request_invoice_email
+
+            _commit(lambda: request_invoice_email(invoice.id, user, request.form.get("confirm_resend") == "y"),
+                    str(_l("The %(what)s is being emailed to %(to)s; its status shows below.",
+                           what=runs._kind_word(invoice), to=invoice.payer.email or "")))
+        elif action == "approve":
             _commit(lambda: runs.approve_invoice(invoice.id, user), str(_l("Invoice approved.")))
         elif action == "issue":
             _commit(lambda: runs.issue_invoice(invoice.id, user), str(_l("Invoice issued.")))
@@ -225,6 +255,21 @@ class BillingPagesView(BaseView):
     def statement(self, pk):
         payer = _row(Payer, pk)
         return self._print("statement", payer.id)
+
+    @expose("/payer/<int:pk>/statement/email", methods=["POST"])
+    @has_access
+    def statement_email(self, pk):
+        """Email the payer's statement of account (back to the invoice the button was on)."""
+        from app.billing.emails import request_statement_email
+
+        payer = _row(Payer, pk)
+        _need("Invoices")
+        _commit(lambda: request_statement_email(payer.id, acting_user(), request.form.get("confirm_resend") == "y"),
+                str(_l("The statement is being emailed to %(to)s.", to=payer.email or "")))
+        back = request.form.get("invoice_id", "")
+        if back.isdigit() and valid_int_id(int(back)):
+            return redirect(url_for("BillingPagesView.invoice", pk=int(back)))
+        return redirect(url_for("PayerView.show", pk=payer.id))
 
     @expose("/payment", methods=["GET", "POST"])
     @has_access

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from app.billing import payments, runs, services
-from app.billing.models import AccountCode, IncomeKind
+from app.billing.models import AccountCode, DocumentEmail, EmailedDocument, IncomeKind
 from app.extensions import db
 from app.residents.services import today_in_london
 
@@ -37,7 +37,22 @@ def seed_home_billing(home, resident, stay) -> None:
     mine = next(i for i in issued if i.payer_id == payer.id)
     payments.record_payment({"payer_id": payer.id, "amount": "100.00", "method": "direct_debit",
                              "allocate": [{"invoice_id": mine.id, "amount": "100.00"}]})
+    _emailed(next(i for i in issued if i.payer_id == council.id))
     payments.import_bank_statement(home.id, f"date,amount,reference\n{dt.date.today():%d/%m/%Y},50.00,SEED{home.id}\n")
     db.session.add(AccountCode(home_id=home.id, income_kind=IncomeKind.care_fees, account_code="200",
                                nominal_code="4000"))
     db.session.flush()
+
+
+def _emailed(invoice) -> None:
+    """The council's invoice as emailed and delivered (written as the outbox leaves it once sent)."""
+    from app.notifications.models import DeliveryStatus, NotificationOutbox
+
+    now = dt.datetime.now(dt.UTC)
+    row = NotificationOutbox(to_address=invoice.payer.email, home_id=invoice.home_id, kind="billing_document",
+                             channel="email", subject=f"Invoice {invoice.number}", body="", attempts=1,
+                             status=DeliveryStatus.sent.value, created_at=now, sent_at=now)
+    db.session.add(row)
+    db.session.flush()
+    db.session.add(DocumentEmail(home_id=invoice.home_id, payer_id=invoice.payer_id, invoice_id=invoice.id,
+                                 document=EmailedDocument.invoice, to_address=invoice.payer.email, outbox_id=row.id))

@@ -11,6 +11,7 @@ from app.billing.models import (
     Allocation,
     BankStatementLine,
     BillingPeriod,
+    DocumentEmail,
     Extra,
     FeeAgreement,
     FeeAgreementVersion,
@@ -49,6 +50,8 @@ LABELS = {
     "suggested_invoice": _l("Suggested invoice"), "imported_at": _l("Imported (UTC)"),
     "account_code": _l("Account code (Xero)"), "nominal_code": _l("Nominal code (Sage)"),
     "xero_tax_type": _l("Xero tax type"), "sage_tax_code": _l("Sage tax code"),
+    "document": _l("Document"), "to_address": _l("To"), "requested_at": _l("Asked for (UTC)"),
+    "sent_at": _l("Sent (UTC)"),
 }
 
 
@@ -197,3 +200,12 @@ class AccountCodeView(BillingView):
     list_columns = show_columns = ["income_kind", "account_code", "nominal_code", "xero_tax_type", "sage_tax_code",
                                    "home"]
     base_order = ("income_kind", "asc")
+
+
+class DocumentEmailView(BillingView):
+    datamodel = SQLAInterface(DocumentEmail)
+    class_permission_name = "Invoices"
+    list_title = show_title = _l("Documents emailed to payers")
+    list_columns = show_columns = ["requested_at", "document", "invoice", "payer", "to_address", "status", "sent_at",
+                                   "home"]
+    base_order = ("requested_at", "desc")

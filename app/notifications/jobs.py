@@ -43,8 +43,11 @@ def deliver_email(outbox_id: int) -> None:
         return
     from app.security import CareUser
 
-    user = db.session.get(CareUser, row.user_id)
-    address = user.email if user is not None and user.active else None
+    if row.user_id is None:  # someone who is not a user (a payer): the row holds the address
+        address = row.to_address
+    else:
+        user = db.session.get(CareUser, row.user_id)
+        address = user.email if user is not None and user.active else None
     if not address:
         row.status = DeliveryStatus.failed.value
         row.last_error = "no email address"
@@ -52,7 +55,12 @@ def deliver_email(outbox_id: int) -> None:
         raise JobError(str(_l("The person has no email address.")))
     row.attempts = (row.attempts or 0) + 1
     try:
-        send_email(address, *_email_text(row))
+        if row.user_id is None:  # written in full by its sender, with its file
+            files = [(row.attachment_name, row.attachment, row.attachment_type or "application/pdf")] \
+                if row.attachment_name and row.attachment is not None else []
+            send_email(address, row.subject, row.body, files)
+        else:
+            send_email(address, *_email_text(row))
     except (OSError, smtplib.SMTPException) as error:
         left = jobs.retries_left()
         row.last_error = f"{type(error).__name__}: {error}"[:500]

@@ -6,8 +6,22 @@ import datetime as dt
 import enum
 
 from flask_appbuilder import Model
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import mapped_column
+
+from app import labels
 
 
 def _now() -> dt.datetime:
@@ -25,19 +39,28 @@ class DeliveryStatus(enum.StrEnum):
     failed = "failed"
 
 
+labels.register({DeliveryStatus.pending: _l("Waiting to be sent"), DeliveryStatus.sent: _l("Sent"),
+                 DeliveryStatus.failed: _l("Failed")})
+
+
 class NotificationOutbox(Model):
     """One message to one person on one channel. Written in the same transaction as the event
     that caused it; in-app rows are delivered by being here, email rows by a job (retried, and
-    handed to Redis again by the sweeper if it was down)."""
+    handed to Redis again by the sweeper if it was down).
+
+    An email to someone who is not a user (a payer receiving an invoice) has no `user_id` but a
+    `to_address`, and may carry one attached file (`attachment`, read only when sent)."""
 
     __tablename__ = "notification_outbox"
     __table_args__ = (
         UniqueConstraint("user_id", "channel", "dedup_key", name="uq_notification_outbox_dedup"),
         Index("ix_notification_outbox_inbox", "user_id", "channel", "read_at"),
+        CheckConstraint("user_id IS NOT NULL OR to_address IS NOT NULL", name="ck_notification_outbox_recipient"),
     )
 
     id = mapped_column(Integer, primary_key=True)
-    user_id = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False)
+    user_id = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"))
+    to_address = mapped_column(String(254))  # someone who is not a user (a payer): the address itself
     home_id = mapped_column(ForeignKey("care_home.id", ondelete="SET NULL"), index=True)
     kind = mapped_column(String(40), nullable=False)
     channel = mapped_column(String(16), nullable=False)
@@ -52,6 +75,9 @@ class NotificationOutbox(Model):
     created_at = mapped_column(DateTime(timezone=True), nullable=False, default=_now)
     sent_at = mapped_column(DateTime(timezone=True))
     read_at = mapped_column(DateTime(timezone=True))
+    attachment_name = mapped_column(String(200))
+    attachment_type = mapped_column(String(100))
+    attachment = mapped_column(LargeBinary, deferred=True)
 
     def __repr__(self) -> str:
         return self.subject or ""

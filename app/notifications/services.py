@@ -145,6 +145,32 @@ def notify(
     return written
 
 
+def email_address(
+    to: str,
+    kind: str,
+    subject: str,
+    body: str,
+    *,
+    attachment: tuple[str, bytes, str] | None = None,
+    home_id: int | None = None,
+    description: str | None = None,
+) -> NotificationOutbox:
+    """Write an email to someone who is not a user (a payer), with at most one attached file
+    (name, bytes, media type), and queue its delivery: the same job as users' email, retried, its
+    status and last error kept on the row. The text is sent as written."""
+    name, data, media = attachment if attachment is not None else (None, None, None)
+    row = NotificationOutbox(
+        user_id=None, to_address=to.strip()[:254], home_id=home_id, kind=kind[:40], channel=Channel.email.value,
+        subject=str(subject)[:300], body=str(body), status=DeliveryStatus.pending.value, created_at=_now(),
+        attachment_name=name[:200] if name else None, attachment_type=media, attachment=data,
+    )
+    db.session.add(row)
+    db.session.flush()
+    jobs.enqueue(DELIVER_EMAIL, row.id, job_id=f"notification-email:{row.id}",
+                 description=(description or f"Email: {row.subject}")[:300], home_id=home_id)
+    return row
+
+
 def _insert_once(row: NotificationOutbox) -> bool:
     """Write the row. With a dedup_key it goes in under a SAVEPOINT: when another worker or request
     wrote the same notification a moment ago (the unique index on user, channel and dedup_key says
@@ -237,18 +263,23 @@ def mark_read(user_id: int, notification_id: int | None = None) -> int:
 # Email
 
 
-def send_email(to: str, subject: str, body: str) -> None:
-    """Send over SMTP (MAIL_* settings); without MAIL_SERVER the message is written to the log."""
+def send_email(to: str, subject: str, body: str, attachments: Iterable[tuple[str, bytes, str]] = ()) -> None:
+    """Send over SMTP (MAIL_* settings); without MAIL_SERVER the message is written to the log.
+    `attachments`: (file name, bytes, media type such as "application/pdf")."""
     config = current_app.config
     message = EmailMessage()
     message["From"] = config.get("MAIL_DEFAULT_SENDER") or "no-reply@writecarenotes.local"
     message["To"] = to
     message["Subject"] = subject
     message.set_content(body or subject)
+    files = list(attachments)
+    for name, data, media in files:
+        maintype, _, subtype = (media or "application/octet-stream").partition("/")
+        message.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream", filename=name)
     server = config.get("MAIL_SERVER")
     if not server:
-        log.info("Email (MAIL_SERVER is not set, so written here instead):\nTo: %s\nSubject: %s\n\n%s",
-                 to, subject, body)
+        log.info("Email (MAIL_SERVER is not set, so written here instead):\nTo: %s\nSubject: %s\n\n%s%s",
+                 to, subject, body, "".join(f"\n[attached: {name}, {len(data)} bytes]" for name, data, _ in files))
         return
     with smtplib.SMTP(server, int(config.get("MAIL_PORT") or 587), timeout=20) as smtp:
         if config.get("MAIL_USE_TLS"):
