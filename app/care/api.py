@@ -75,6 +75,12 @@ class CareApi(CareModelApi):
     include_route_methods = {"get", "get_list", "info", "post"}
     order_rel_fields: dict = {}
 
+    @staticmethod
+    def _json(status: int, body: dict):
+        response = current_app.json.response(body)
+        response.status_code = status
+        return response
+
     def _body(self):
         body = request.get_json(silent=True)
         return body if isinstance(body, dict) else None
@@ -82,13 +88,13 @@ class CareApi(CareModelApi):
     def _refused(self, error: DomainError):
         db.session.rollback()
         if isinstance(error, CareInputError):
-            return self.response(error.status_code, **error.body())
+            return self._json(error.status_code, error.body())
         field = next(iter(error.errors), "_")
-        return self.response(error.status_code, message=error.message, field=field, errors=error.errors)
+        return self._json(error.status_code, {"message": error.message, "field": field, "errors": error.errors})
 
     def _not_found(self, field: str = "resident_id"):
         db.session.rollback()
-        return self.response(404, message=str(_l("No such record in your homes.")), field=field)
+        return self._json(404, {"message": str(_l("No such record in your homes.")), "field": field})
 
     def _resident(self, body):
         from app.residents.models import Resident
@@ -103,7 +109,7 @@ class CareApi(CareModelApi):
     def _write(self, body, action):
         """Run a service call, commit, answer 201 (new) or 200 (already saved with this key)."""
         if body is None:
-            return self.response(400, message=str(_l("The request body must be a JSON object.")), field="_")
+            return self._json(400, {"message": str(_l("The request body must be a JSON object.")), "field": "_"})
         try:
             row = action(body)
             if row is None:
@@ -113,7 +119,7 @@ class CareApi(CareModelApi):
             db.session.commit()
         except DomainError as error:
             return self._refused(error)
-        return self.response(201 if created else 200, **result)
+        return self._json(201 if created else 200, result)
 
     @staticmethod
     def _flag(body, name) -> bool:
@@ -231,7 +237,7 @@ class CareEntryApi(_SetApi):
     def _refused(self, error: DomainError):
         if not isinstance(error, CareInputError) and "code" in error.errors and error.status_code == 422:
             db.session.rollback()
-            return self.response(403, message=error.errors["code"][0], field="code")
+            return self._json(403, {"message": error.errors["code"][0], "field": "code"})
         return super()._refused(error)
 
 
