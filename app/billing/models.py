@@ -32,6 +32,7 @@ from sqlalchemy.orm import mapped_column, relationship
 
 from app import labels
 from app.homes.models import str_enum
+from app.notifications.models import NotificationOutbox
 from app.tenancy import HomeOwnedMixin
 
 MONEY = Numeric(12, 2)
@@ -561,7 +562,7 @@ class DocumentEmail(HomeOwnedMixin, Model):
 
     payer = relationship(Payer)
     invoice = relationship(Invoice)
-    outbox = relationship("NotificationOutbox")
+    outbox = relationship(NotificationOutbox)
 
     @property
     def status(self) -> str:

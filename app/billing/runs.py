@@ -382,8 +382,12 @@ def _add_line(invoice: Invoice, stay: Stay, line, data: HomeData) -> InvoiceLine
 
 
 def _status_error(invoice: Invoice, wanted: str):
-    return DomainError({"status": [str(_l("This %(what)s is %(status)s; it must be %(wanted)s.",
-                                          what=_kind_word(invoice), status=invoice.status.value, wanted=wanted))]})
+    """The status said in words (its label), so a Welsh reader reads Welsh, not the stored code."""
+    from app import labels
+
+    return DomainError({"status": [str(_l("This %(what)s is “%(status)s”; it must be “%(wanted)s”.",
+                                          what=_kind_word(invoice), status=labels.label(invoice.status),
+                                          wanted=labels.label(InvoiceStatus(wanted))))]})
 
 
 def _kind_word(invoice: Invoice) -> str:

@@ -141,7 +141,10 @@ def choice(enum_cls, value, field: str, errors: Errors, *, required: bool = True
         return value
     if isinstance(value, str) and value in enum_cls.__members__:
         return enum_cls[value]
-    errors.add(field, _l("Choose one of: %(options)s.", options=", ".join(enum_cls.__members__)))
+    from app import labels  # each choice in words (translated), with the code the API takes
+
+    errors.add(field, _l("Choose one of: %(options)s.",
+                         options=", ".join(f"{labels.label(m)} ({m.value})" for m in enum_cls)))
     return None
 
 

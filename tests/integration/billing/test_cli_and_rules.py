@@ -124,3 +124,22 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_changes(world):
     services.close_period(world.home_a.id, start, end)
     _refused("period", lambda: run(world, "2026-02"))
     assert run(world, "2026-03").invoices_created >= 1
+
+
+def test_a_status_refusal_says_the_status_in_the_readers_language(app, world):
+    """The status in the message is its label (Welsh for a Welsh reader), never the stored code."""
+    from flask_babel import force_locale
+
+    resident, stay = admit(world, "Siân", dt.date(2026, 3, 2))
+    me = payer(world, "resident", "Siân Billing", resident)
+    agreement(stay, "700.00", [{"payer_id": me.id, "basis": "remainder"}])
+    invoice = issue_all(world, run(world, "2026-04"))[0]
+    with force_locale("cy"):
+        with pytest.raises(DomainError) as refused:
+            runs.approve_invoice(invoice.id)
+        message = refused.value.errors["status"][0]
+        assert "Cyhoeddwyd" in message and "Drafft" in message  # issued, draft
+        assert "issued" not in message and "draft" not in message
+        with pytest.raises(DomainError) as refused:
+            services.save_payer({"name": "X", "kind": "cousin", "address": "1 Lane"}, home_id=world.home_a.id)
+        assert "(third_party)" in refused.value.errors["kind"][0]
