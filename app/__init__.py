@@ -119,6 +119,7 @@ def _import_models() -> None:
     import app.assessments.models  # noqa: F401
     import app.audit  # noqa: F401
     import app.billing.models  # noqa: F401
+    import app.care.bodymap_models  # noqa: F401
     import app.care.models  # noqa: F401
     import app.careplans.models  # noqa: F401
     import app.homes.models  # noqa: F401

@@ -142,6 +142,26 @@ def _seed_residents(home: CareHome, room: Room, nhs_number: str) -> None:
     from app.care.seed import seed_home_care
 
     seed_home_care(home, resident)
+    _seed_body_map(home, resident)
+
+
+def _seed_body_map(home: CareHome, resident: Resident) -> None:
+    """A body map mark with one entry and one photo row in each home (the file itself is not needed)."""
+    from app.care.bodymap_models import BodyMark, BodyMarkEntry, BodyMarkPhoto, BodySide, MarkKind, MarkOrigin
+
+    seen = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=3)
+    mark = BodyMark(home_id=home.id, resident_id=resident.id, side=BodySide.back, x_pct=30, y_pct=36,
+                    region="left_elbow", kind=MarkKind.bruise, origin=MarkOrigin.home, first_seen_on=seen.date(),
+                    created_at=seen, created_by_name="Seed")
+    db.session.add(mark)
+    db.session.flush()
+    entry = BodyMarkEntry(home_id=home.id, mark_id=mark.id, resident_id=resident.id, observed_at=seen,
+                          entered_at=seen, description="Seed mark", recorded_by_name="Seed")
+    db.session.add(entry)
+    db.session.flush()
+    db.session.add(BodyMarkPhoto(home_id=home.id, entry_id=entry.id, mark_id=mark.id,
+                                 filename=f"seed-{home.id}.jpg", created_at=seen))
+    db.session.flush()
 
 
 def _seed_assessments(home: CareHome, resident: Resident) -> None:

@@ -20,8 +20,14 @@ def register_views(appbuilder) -> None:
     add(views.VitalSignsView, "Vital signs", label=_l("Vital signs"), icon="fa-stethoscope", category=CATEGORY)
     appbuilder.add_view_no_menu(views.ObservationView)
     appbuilder.add_view_no_menu(views.CareProfileView)
+    from app.care import docs_menu  # the body map, handover and SBARD (care-docs)
+
+    docs_menu.register_views(appbuilder)
 
 
 def register_apis(appbuilder) -> None:
     for cls in api.APIS:
         appbuilder.add_api(cls)
+    from app.care import docs_menu  # the body map, handover and SBARD (care-docs)
+
+    docs_menu.register_apis(appbuilder)

@@ -24,7 +24,7 @@ WORST = 5
 
 # Panels in the order each built-in role reads them; other roles get every panel they may see.
 ORDER = {
-    "Home Manager": ["occupancy", "overdue", "legal", "tasks", "pipeline", "notifications", "homes"],
+    "Home Manager": ["occupancy", "overdue", "pressure_damage", "legal", "tasks", "pipeline", "notifications", "homes"],
     "Nurse": ["shift", "risk", "hospital", "tasks", "legal", "notifications"],
     "Senior Carer": ["shift", "risk", "hospital", "tasks", "notifications"],
     "Carer": ["my_tasks", "risk", "notifications"],
@@ -103,6 +103,13 @@ def overdue_panel() -> dict:
         reviews.sort(key=lambda plan: plan.next_review_on)
     return {"assessments": len(lines), "worst": lines[:WORST], "reviews": len(reviews),
             "worst_reviews": reviews[:WORST]}
+
+
+def pressure_damage_panel() -> dict:
+    """Pressure damage acquired in the home (body map): open now and new in the last 30 days."""
+    from app.care.bodymap import home_acquired_pressure_damage
+
+    return home_acquired_pressure_damage(_home_ids())
 
 
 def shift_panel() -> dict:
@@ -267,6 +274,7 @@ def family_panel() -> dict:
 BUILDERS = {
     "occupancy": ("Occupancy", occupancy_panel),
     "overdue": ("Assessments", overdue_panel),
+    "pressure_damage": ("Body map", pressure_damage_panel),
     "shift": ("Assessments", shift_panel),
     "risk": ("Assessments", risk_panel),
     "hospital": ("Stays", hospital_panel),
