@@ -423,6 +423,12 @@ def month_choices(today: dt.date | None = None) -> list[str]:
 # with what was typed and the reasons beside the fields)
 
 SHARE_ROWS = 4
+# Why a council funding residents in two homes is two payers (see the README's billing section).
+PAYER_PER_HOME = _l(
+    "A payer belongs to one home. A council or NHS body is one payer for all the residents it funds in that "
+    "home; if it also funds residents in another home, add it there too: each home invoices it under its own "
+    "invoice numbers and account codes. Give both the same account reference, so your accounting package sees "
+    "one customer.")
 
 
 def _choices(enum_cls) -> list[tuple[str, str]]:
@@ -448,13 +454,13 @@ class BillingFormsView(BaseView):
     class_permission_name = "Billing"
     method_permission_name = {"payer": "read", "extra": "read", "agreement": "read", "version": "read"}
 
-    def _page(self, title, fields, values, errors=None, shares=None, payers=None, status=200):
+    def _page(self, title, fields, values, errors=None, shares=None, payers=None, status=200, intro=None):
         from app.billing.models import FncRateName, ShareBasis
 
         return self.render_template(
             "billing/form.html", title=title, fields=fields, values=values, errors=errors or {},
             shares=shares, payers=payers or [], bases=_choices(ShareBasis), rates=_choices(FncRateName),
-            share_rows=SHARE_ROWS), status
+            share_rows=SHARE_ROWS, intro=intro), status
 
     def _save(self, action, values, redirect_to, page):
         try:
@@ -490,7 +496,7 @@ class BillingFormsView(BaseView):
                   ("account_reference", _l("Account reference"), "text", None)]
 
         def page(values, errors=None, status=200):
-            return self._page(_l("New payer"), fields, values, errors, status=status)
+            return self._page(_l("New payer"), fields, values, errors, status=status, intro=PAYER_PER_HOME)
         if request.method == "GET":
             return page({"payment_terms_days": "28"})
         values = request.form.to_dict()

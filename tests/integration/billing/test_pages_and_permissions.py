@@ -222,3 +222,12 @@ def test_finance_imports_a_bank_statement_confirms_it_and_prints_a_statement_in_
     assert job.status == "finished", job.error
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(result_file(job).read_bytes())).pages)
     assert "Statement of account" in text and mine.number in text and "6,000.00" in text
+
+
+def test_the_new_payer_page_says_a_council_in_two_homes_is_a_payer_in_each(client, auth, world, billed):
+    auth.login("office")
+    page = client.get("/billing/forms/payer").get_data(as_text=True)
+    assert "A payer belongs to one home" in page and "same account reference" in page
+    _resident, stay, _me = billed
+    page = client.get(f"/billing/forms/agreement/{stay.id}").get_data(as_text=True)
+    assert "Only this home&#39;s payers are offered" in page or "Only this home's payers are offered" in page
