@@ -11,9 +11,11 @@ def get_store():
     """The FormStore of this app: FORMS_STORE from the config, on the app's own engine for sql."""
     store = current_app.extensions.get("form_store")
     if store is None:
+        from app.request_cache import request_memo
         from forms.store import build_store
 
         store = build_store(current_app.config, engine=db.engine)
+        store.read_memo = request_memo  # definitions read once per request
         current_app.extensions["form_store"] = store
     return store
 

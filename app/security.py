@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired
 
 from app import permissions
 from app.i18n import role_label
+from app.request_cache import permission_view_menus, role_permissions
 
 log = logging.getLogger(__name__)
 
@@ -244,6 +245,20 @@ class CareSecurityManager(SecurityManager):
         from app.audit import record_event
 
         record_event("password_changed", "User", entity_id=int(userid), changes={"sessions_ended": count})
+
+    # -- permission checks: the roles' permissions read once per request (app.request_cache) ----
+
+    def exist_permission_on_roles(self, view_name, permission_name, role_ids) -> bool:
+        pairs = role_permissions(self, role_ids)
+        if pairs is None:
+            return super().exist_permission_on_roles(view_name, permission_name, role_ids)
+        return (permission_name, view_name) in pairs
+
+    def find_roles_permission_view_menus(self, permission_name, role_ids):
+        pairs = role_permissions(self, role_ids)
+        if pairs is None:
+            return super().find_roles_permission_view_menus(permission_name, role_ids)
+        return permission_view_menus(pairs, permission_name)
 
     # -- sign-in auditing and lockout with back-off --------------------------------------------
 

@@ -77,11 +77,24 @@ def home_model() -> type:
 
 
 def homes_of(user) -> list:
-    """The homes a user works in, by name (every home for group-wide users)."""
-    from app.extensions import db
-
+    """The homes a user works in, by name (every home for group-wide users). Read once per request
+    for each user (the navigation bar, the scope and the pages all ask)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
+    from app.request_cache import request_memo
+
+    memo = request_memo()
+    if memo is None:
+        return _read_homes_of(user)
+    key = ("homes_of", user.id)
+    if key not in memo:
+        memo[key] = _read_homes_of(user)
+    return list(memo[key])
+
+
+def _read_homes_of(user) -> list:
+    from app.extensions import db
+
     CareHome = home_model()
     query = select(CareHome).order_by(CareHome.name).execution_options(skip_home_scope=True)
     if not getattr(user, "all_homes", False):
@@ -185,11 +198,20 @@ def switch_home(home_id: int | str | None) -> bool:
 # Reads
 
 
+_criteria_by_scope: dict[tuple[int, ...], tuple] = {}
+
+
 def _in_scope_criteria(scope: tuple[int, ...]):
-    return (
-        with_loader_criteria(HomeOwnedMixin, lambda cls: cls.home_id.in_(scope), include_aliases=True),
-        with_loader_criteria(home_model(), lambda cls: cls.id.in_(scope), include_aliases=True),
-    )
+    """The loader criteria of a scope, built once per scope (not on every statement)."""
+    criteria = _criteria_by_scope.get(scope)
+    if criteria is None:
+        if len(_criteria_by_scope) > 4096:  # bounded: one entry per distinct set of homes
+            _criteria_by_scope.clear()
+        criteria = _criteria_by_scope[scope] = (
+            with_loader_criteria(HomeOwnedMixin, lambda cls: cls.home_id.in_(scope), include_aliases=True),
+            with_loader_criteria(home_model(), lambda cls: cls.id.in_(scope), include_aliases=True),
+        )
+    return criteria
 
 
 def _is_scoped(mapper) -> bool:

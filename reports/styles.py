@@ -32,7 +32,10 @@ ALERT = colors.HexColor("#fbe3e3")
 
 
 def register_fonts() -> None:
-    """Register the embedded TrueType fonts once per process."""
+    """Register the embedded TrueType fonts once per process, on first use (`build_pdf` calls it):
+    not at import, where parsing four TrueType files cost every web worker a quarter of a second of
+    start-up for pages that never print. Only the family's names (which paragraphs read when they
+    are made) are known from import on."""
     if FONT in pdfmetrics.getRegisteredFontNames():
         return
     for name, file in (
@@ -42,10 +45,14 @@ def register_fonts() -> None:
         (FONT_BOLD_ITALIC, "DejaVuSans-BoldOblique.ttf"),
     ):
         pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / file)))
+    _register_family()
+
+
+def _register_family() -> None:
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC, boldItalic=FONT_BOLD_ITALIC)
 
 
-register_fonts()
+_register_family()
 
 
 def _style(name: str, **kw) -> ParagraphStyle:

@@ -128,6 +128,52 @@ def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]
 class FormStore(ABC):
     """The port. Adapters implement the underscore primitives; callers use the public methods."""
 
+    # A host may give the store a memo for reads of definitions: a callable returning a dict for the
+    # current unit of work (the app: one per web request) or None (no memo: every read asks the
+    # adapter). Published versions are read once per unit of work, all keys in one read; any write
+    # of a definition through this store empties the memo. The engine's parsed definitions are kept
+    # across units of work by (key, version, sha256), which never change once published (`load`).
+    read_memo = None
+
+    def _memo(self) -> dict | None:
+        memo = self.read_memo() if self.read_memo is not None else None
+        return None if memo is None else memo.setdefault(("form_store", id(self)), {})
+
+    def _forget_reads(self) -> None:
+        memo = self._memo()
+        if memo is not None:
+            memo.pop("form_store_published", None)
+            memo.pop("form_store_versions", None)
+
+    def _write_version(self, record: DefinitionVersion, *, create: bool) -> None:
+        try:
+            self._save_version(record, create=create)
+        finally:
+            self._forget_reads()
+
+    def _published_versions(self, key: str | None) -> list[DefinitionVersion]:
+        memo = self._memo()
+        if memo is None:
+            return self._versions(key, PUBLISHED)
+        every = memo.get("form_store_published")
+        if every is None:
+            every = memo["form_store_published"] = self._versions(None, PUBLISHED)
+        return [v for v in every if key is None or v.key == key]
+
+    def _version_read(self, key: str, version: int) -> DefinitionVersion | None:
+        memo = self._memo()
+        if memo is None:
+            return self._get_version(key, version)
+        published = memo.get("form_store_published")
+        if published is not None:
+            for found in published:
+                if found.key == key and found.version == int(version):
+                    return found
+        versions = memo.setdefault("form_store_versions", {})
+        if (key, int(version)) not in versions:
+            versions[(key, int(version))] = self._get_version(key, version)
+        return versions[(key, int(version))]
+
     # ---- primitives (adapters) -------------------------------------------------------------
     @abstractmethod
     def _get_version(self, key: str, version: int) -> DefinitionVersion | None:
@@ -204,7 +250,7 @@ class FormStore(ABC):
             created_by=existing.created_by if existing else by,
             owner_home_id=owner_home_id,
         )
-        self._save_version(record, create=existing is None)
+        self._write_version(record, create=existing is None)
         return record
 
     def _check_keys_kept(self, loaded: FormDefinition) -> None:
@@ -261,7 +307,7 @@ class FormStore(ABC):
             published_by=by,
             owner_home_id=existing.owner_home_id,
         )
-        self._save_version(record, create=False)
+        self._write_version(record, create=False)
         return record
 
     def archive(self, key: str, version: int, *, now: dt.datetime | None = None) -> DefinitionVersion:
@@ -272,16 +318,16 @@ class FormStore(ABC):
         record = DefinitionVersion(
             **{**existing.__dict__, "status": ARCHIVED, "archived_at": stamp, "updated_at": stamp}
         )
-        self._save_version(record, create=False)
+        self._write_version(record, create=False)
         return record
 
     def get_definition(self, key: str, version: int | None = None, *, homes=None) -> DefinitionVersion | None:
         """A specific version (any status), or with version None the latest published one; with
         `homes`, None unless it is the group's or one of those homes' own (`visible_to`)."""
         if version is not None:
-            found = self._get_version(key, version)
+            found = self._version_read(key, version)
         else:
-            published = [v for v in self._versions(key, PUBLISHED)]
+            published = self._published_versions(key)
             found = max(published, key=lambda v: v.version) if published else None
         return found if found is not None and found.visible_to(homes) else None
 
@@ -289,7 +335,8 @@ class FormStore(ABC):
         self, key: str | None = None, status: str | None = None, *, homes=None
     ) -> list[DefinitionVersion]:
         """Every version (of a key, in a status); with `homes`, only the group's and those homes' own."""
-        found = [v for v in self._versions(key, status) if v.visible_to(homes)]
+        versions = self._published_versions(key) if status == PUBLISHED else self._versions(key, status)
+        found = [v for v in versions if v.visible_to(homes)]
         return sorted(found, key=lambda v: (v.key, v.version))
 
     def load(self, key: str, version: int | None = None) -> FormDefinition:

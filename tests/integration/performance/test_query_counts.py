@@ -1,0 +1,122 @@
+"""Pages send a fixed, small number of SQL statements: what is read many times in a request and
+written rarely (permissions, the user's homes, published form definitions) is read once.
+
+These tests count statements (never time them; speed is measured in benchmarks/). Before the fixes
+the resident list sent 67 statements (46 of them permission checks), the profile 97 (53 permission
+checks, 20 reads of form definitions) and the assessments tab 103 (44 and 43).
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask_appbuilder.security.sqla.models import Role
+from sqlalchemy import select
+
+from app.extensions import db
+from app.residents.models import Resident
+
+PERMISSION_EXISTS = r"SELECT EXISTS .*ab_permission_view"
+ROLE_PERMISSIONS = r"FROM ab_permission_view"
+DEFINITIONS = r"FROM form_definition_versions"
+
+
+def _resident_of(world):
+    return db.session.scalars(
+        select(Resident.id).where(Resident.home_id == world.home_a.id).execution_options(skip_home_scope=True)
+    ).first()
+
+
+def _pages(world) -> dict[str, str]:
+    rid = _resident_of(world)
+    return {
+        "resident list": "/residentview/list/",
+        "resident profile": f"/residents/{rid}/",
+        "assessments tab": f"/assessments/resident/{rid}/",
+        "due list": "/assessments/due/",
+        "care plans": f"/careplans/resident/{rid}/",
+        "documents": "/documents/",
+        "occupancy": "/occupancy/",
+    }
+
+
+@pytest.mark.parametrize("username", ["manager", "carer", "admin"])
+def test_a_page_reads_the_permissions_once(client, auth, world, sql, username):
+    auth.login(username)
+    for name, url in _pages(world).items():
+        client.get(url)  # anything done once per process (form publishing, caches) is done
+        with sql() as seen:
+            response = client.get(url)
+        assert response.status_code in (200, 302, 403), (name, response.status_code)
+        assert not seen.matching(PERMISSION_EXISTS), f"{name}: one permission query per check"
+        assert len(seen.matching(ROLE_PERMISSIONS)) <= 1, name
+
+
+# Statements per page (manager of home A, seeded world): the budget leaves a little room; a query
+# in a loop over rows or over menu items goes well over it.
+BUDGET = {"resident list": 22, "resident profile": 26, "assessments tab": 18, "due list": 20, "care plans": 14,
+          "documents": 16, "occupancy": 20}
+
+
+def test_each_page_stays_within_its_statement_budget(client, auth, world, sql):
+    auth.login("manager")
+    counts = {}
+    for name, url in _pages(world).items():
+        client.get(url)
+        with sql() as seen:
+            assert client.get(url).status_code == 200, name
+        counts[name] = len(seen)
+    over = {name: (count, BUDGET[name]) for name, count in counts.items() if count > BUDGET[name]}
+    assert not over, f"statements (sent, budget): {over}; all: {counts}"
+
+
+def test_form_definitions_are_read_once_per_page(client, auth, world, sql):
+    auth.login("manager")
+    pages = _pages(world)
+    for name in ("resident profile", "assessments tab", "due list"):
+        client.get(pages[name])
+        with sql() as seen:
+            assert client.get(pages[name]).status_code == 200
+        assert len(seen.matching(DEFINITIONS)) <= 1, f"{name}: {len(seen.matching(DEFINITIONS))} reads"
+
+
+def test_a_permission_given_or_taken_counts_from_the_next_request(client, auth, world, app, db_session):
+    """Permissions are read once per request, never kept longer: an administrator's change to a
+    role applies to the very next page its users open."""
+    sm = app.appbuilder.sm
+    auth.login("carer")
+    assert client.get("/billing/aged-debt/").status_code in (302, 403)  # refused
+    role = db_session.scalars(select(Role).where(Role.name == "Carer")).one()
+    given = sm.add_permission_view_menu("can_read", "Aged debt")
+    role.permissions.append(given)
+    db_session.commit()
+    assert client.get("/billing/aged-debt/").status_code == 200
+    role.permissions.remove(given)
+    db_session.commit()
+    assert client.get("/billing/aged-debt/").status_code in (302, 403)
+
+
+def test_home_scope_filters_are_built_once_per_set_of_homes(client, auth, world, monkeypatch):
+    from app import tenancy
+
+    built = []
+    original = tenancy.with_loader_criteria
+    monkeypatch.setattr(tenancy, "with_loader_criteria", lambda *a, **k: built.append(a) or original(*a, **k))
+    tenancy._criteria_by_scope.clear()
+    auth.login("manager")
+    for url in _pages(world).values():
+        assert client.get(url).status_code == 200
+    assert len(built) == 2  # the home-owned rows and the homes themselves, for home A only
+
+
+def test_a_request_reads_the_users_homes_once(client, auth, world, monkeypatch):
+    """The navigation bar, the home scope and the pages all ask which homes the user works in."""
+    from app import tenancy
+
+    reads = []
+    original = tenancy._read_homes_of
+    monkeypatch.setattr(tenancy, "_read_homes_of", lambda user: reads.append(user.id) or original(user))
+    auth.login("manager")
+    for name, url in _pages(world).items():
+        reads.clear()
+        assert client.get(url).status_code == 200
+        assert len(reads) == 1, name
