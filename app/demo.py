@@ -153,4 +153,8 @@ def load_demo_data() -> dict | None:
         from app.assessments.demo import load_demo_assessments
 
         load_demo_assessments(homes)
+        from app.care.demo import load_demo_care
+
+        load_demo_care(homes)
+        db.session.commit()
     return {"password": password, "users": created_users}
