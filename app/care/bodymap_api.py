@@ -81,8 +81,7 @@ def _photos(body: dict) -> list[bytes]:
 
 
 class BodyMarkApi(CareModelApi):
-    resource_name = "body-marks"
-    route_base = "/api/v1/care/body-marks"
+    resource_name = "care/body-marks"
     datamodel = SQLAInterface(BodyMark)
     class_permission_name = RESOURCE
     method_permission_name = {**READ_ONLY_API, "create": "write", "add_entry": "write", "healed": "write",
@@ -185,8 +184,7 @@ class BodyMarkApi(CareModelApi):
 
 
 class BodyMarkEntryApi(CareModelApi):
-    resource_name = "body-mark-entries"
-    route_base = "/api/v1/care/body-mark-entries"
+    resource_name = "care/body-mark-entries"
     datamodel = SQLAInterface(BodyMarkEntry)
     class_permission_name = RESOURCE
     method_permission_name = READ_ONLY_API
@@ -201,8 +199,7 @@ class BodyMarkEntryApi(CareModelApi):
 
 
 class BodyMarkPhotoApi(CareModelApi):
-    resource_name = "body-mark-photos"
-    route_base = "/api/v1/care/body-mark-photos"
+    resource_name = "care/body-mark-photos"
     datamodel = SQLAInterface(BodyMarkPhoto)
     class_permission_name = RESOURCE
     method_permission_name = READ_ONLY_API
