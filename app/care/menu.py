@@ -20,6 +20,9 @@ def register_views(appbuilder) -> None:
     add(views.VitalSignsView, "Vital signs", label=_l("Vital signs"), icon="fa-stethoscope", category=CATEGORY)
     appbuilder.add_view_no_menu(views.ObservationView)
     appbuilder.add_view_no_menu(views.CareProfileView)
+    from app.care import pages  # the entry screen "Record care", the unit board and the profile's charts (care-ui)
+
+    pages.register(appbuilder)
     from app.care import docs_menu  # the body map, handover and SBARD (care-docs)
 
     docs_menu.register_views(appbuilder)

@@ -25,14 +25,14 @@ WORST = 5
 # Panels in the order each built-in role reads them; other roles get every panel they may see.
 ORDER = {
     "Home Manager": ["occupancy", "overdue", "pressure_damage", "legal", "tasks", "pipeline", "notifications", "homes"],
-    "Nurse": ["shift", "risk", "hospital", "tasks", "legal", "notifications"],
-    "Senior Carer": ["shift", "risk", "hospital", "tasks", "notifications"],
-    "Carer": ["my_tasks", "risk", "notifications"],
+    "Nurse": ["shift", "care_risk", "risk", "hospital", "tasks", "legal", "notifications"],
+    "Senior Carer": ["shift", "care_risk", "risk", "hospital", "tasks", "notifications"],
+    "Carer": ["my_tasks", "record_care", "risk", "notifications"],
     "Office": ["pipeline", "movements", "vacancies", "notifications"],
     "Auditor": ["audit", "homes"],
     "Family": ["family"],
 }
-DEFAULT_ORDER = ["occupancy", "shift", "overdue", "risk", "hospital", "legal", "tasks", "pipeline",
+DEFAULT_ORDER = ["occupancy", "shift", "care_risk", "overdue", "risk", "hospital", "legal", "tasks", "pipeline",
                  "movements", "vacancies", "audit", "notifications", "homes"]
 
 
@@ -266,6 +266,18 @@ def homes_panel() -> dict:
     return {"summaries": home_summaries()}
 
 
+def care_risk_panel() -> dict:
+    from app.care.profile import risk_panel
+
+    return risk_panel()
+
+
+def record_care_panel() -> dict:
+    from app.care.profile import record_panel
+
+    return record_panel()
+
+
 def family_panel() -> dict:
     """A family member sees their homes' contact details, and what the home has shared (nothing yet)."""
     return {"homes": homes_of(acting_user())}
@@ -288,6 +300,8 @@ BUILDERS = {
     "notifications": ("Notifications", notifications_panel),
     "homes": ("Care homes", homes_panel),
     "family": (None, family_panel),
+    "care_risk": ("Unit board", care_risk_panel),
+    "record_care": ("Charts", record_care_panel),
 }
 
 

@@ -1,0 +1,102 @@
+"""In a real browser (issue #14): a carer records fluids and a repositioning on the tablet screen; the
+browser goes offline, two more entries are made and the page shows 2 waiting; back online, both arrive
+once, with the times they were made, and an entry sent again is still saved once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlalchemy import select
+
+TABLET = {"width": 1024, "height": 768}
+
+
+def _queue(page) -> list[dict]:
+    return json.loads(page.evaluate("() => window.localStorage.getItem('wcn-care-queue-v1') || '[]'"))
+
+
+def _parse(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def test_carer_records_on_the_tablet_and_offline_entries_arrive_once_with_their_times(
+        app, users, world, db_session, screens, monkeypatch):
+    from playwright.sync_api import expect
+
+    from app.care.models import Observation, ObservationSet
+    from app.extensions import db
+
+    # The session's CSRF token is checked on these API writes, as in production.
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    resident = world.resident_a
+    started = dt.datetime.now(dt.UTC)  # the seed's own records of this resident are older
+    carer = users.page("carer")
+    carer.set_viewport_size(TABLET)
+    context = carer.context
+
+    carer.goto(f"/care/entry/?unit={world.unit_a.id}")
+    count = carer.locator("#care-queue-count")
+    expect(count).to_have_attribute("data-count", "0")
+    screens.shot(carer, "residents-by-photo")
+
+    # Tap 1: the resident; tap 2: "Drink 200 ml" (the fluids chart is open first): saved.
+    carer.locator(f'.care-resident[data-resident-id="{resident.id}"]').click()
+    carer.get_by_role("button", name="Drink 200 ml").click()
+    expect(carer.locator(".care-sent")).to_have_count(1)
+    carer.get_by_role("tab", name="Repositioning").click()
+    carer.get_by_role("button", name="Left side").click()
+    expect(carer.locator(".care-sent")).to_have_count(2)
+    expect(count).to_have_attribute("data-count", "0")
+    screens.shot(carer, "two-entries-sent")
+
+    # The Wi-Fi drops: two more entries wait in the browser, and the page says so.
+    context.set_offline(True)
+    carer.get_by_role("tab", name="Fluids").click()
+    carer.get_by_role("button", name="Drink 100 ml").click()
+    carer.get_by_role("tab", name="Repositioning").click()
+    carer.get_by_role("button", name="Right side").click()
+    expect(count).to_have_attribute("data-count", "2")
+    expect(count).to_have_text("2 waiting to be sent")
+    waiting = _queue(carer)
+    assert [(e["body"]["code"], e["body"].get("value"), e["body"].get("value_text")) for e in waiting] == [
+        ("fluid_in", 100, None), ("reposition", None, "right")]
+    screens.shot(carer, "offline-two-waiting")
+    carer.wait_for_timeout(1500)  # the entries are sent a while after they were made
+
+    # Back online: both are sent, once each, with the times they were made.
+    context.set_offline(False)
+    expect(count).to_have_attribute("data-count", "0")
+    expect(carer.locator(".care-sent")).to_have_count(4)
+    expect(count).to_have_text("All entries sent")
+    assert _queue(carer) == []
+    screens.shot(carer, "back-online-all-sent")
+
+    # The same entry posted again (a queue that did not hear the answer) is saved once.
+    again = carer.evaluate("""async (entry) => {
+        const r = await fetch('/api/v1/care/entries/', {method: 'POST', credentials: 'same-origin',
+            headers: {'Content-Type': 'application/json',
+                      'X-CSRFToken': document.getElementById('care-entry').getAttribute('data-csrf')},
+            body: JSON.stringify(entry.body)});
+        return r.status; }""", waiting[0])
+    assert again in (200, 201)
+
+    db.session.rollback()
+    sets = list(db.session.scalars(
+        select(ObservationSet).where(ObservationSet.resident_id == resident.id, ObservationSet.entered_at >= started)
+        .order_by(ObservationSet.observed_at).execution_options(skip_home_scope=True)))
+    assert len(sets) == 4  # two before, two queued offline; the entry sent again is not a fifth
+    rows = list(db.session.scalars(
+        select(Observation).where(Observation.set_id.in_([s.id for s in sets]), Observation.code != "skin_check")
+        .order_by(Observation.observed_at).execution_options(skip_home_scope=True)))
+    assert [(o.code, int(o.value) if o.value is not None else o.value_text) for o in rows] == [
+        ("fluid_in", 200), ("reposition", "left"), ("fluid_in", 100), ("reposition", "right")]
+    by_key = {s.idempotency_key: s for s in sets}
+    for entry in waiting:
+        saved = by_key[entry["key"]]
+        made = _parse(entry["body"]["observed_at"])
+        observed = saved.observed_at if saved.observed_at.tzinfo else saved.observed_at.replace(tzinfo=dt.UTC)
+        entered = saved.entered_at if saved.entered_at.tzinfo else saved.entered_at.replace(tzinfo=dt.UTC)
+        assert abs(observed - made) < dt.timedelta(milliseconds=1), (observed, made)
+        assert entered - observed > dt.timedelta(seconds=1)  # sent later, kept the time it was made
+        assert saved.recorded_by_name  # who recorded it: the carer
