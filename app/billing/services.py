@@ -42,6 +42,10 @@ from app.guards import valid_int_id
 from app.residents.models import Resident, Stay
 
 MAX_MONEY = Decimal("9999999999.99")
+# Bounds that keep every line and invoice total inside Numeric(12, 2) whatever the days and residents.
+MAX_WEEKLY = Decimal("100000.00")
+MAX_UNIT_PRICE = Decimal("100000.00")
+MAX_QUANTITY = Decimal("1000")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -77,11 +81,11 @@ def money(value, field: str, errors: Errors, *, required: bool = True, positive:
     if not amount.is_finite():
         errors.add(field, _l("Give an amount such as 250.00."))
         return None
+    if abs(amount) > MAX_MONEY:  # before rounding, which a huge number would overflow
+        errors.add(field, _l("This amount is too large."))
+        return None
     if amount != amount.quantize(Decimal("0.01")):
         errors.add(field, _l("An amount has at most two decimals (pounds and pence)."))
-        return None
-    if abs(amount) > MAX_MONEY:
-        errors.add(field, _l("This amount is too large."))
         return None
     if amount < 0 and not allow_negative:
         errors.add(field, _l("The amount cannot be negative."))
@@ -90,6 +94,14 @@ def money(value, field: str, errors: Errors, *, required: bool = True, positive:
         errors.add(field, _l("The amount must be more than nothing."))
         return None
     return amount.quantize(Decimal("0.01"))
+
+
+def at_most(amount: Decimal | None, limit: Decimal, field: str, errors: Errors) -> Decimal | None:
+    """The amount, or None with the reason when it is above a sane limit for its kind."""
+    if amount is not None and amount > limit:
+        errors.add(field, _l("At most %(limit)s.", limit=f"{limit:,.2f}"))
+        return None
+    return amount
 
 
 def a_date(value, field: str, errors: Errors, *, required: bool = True) -> dt.date | None:
@@ -202,6 +214,8 @@ def save_payer(values: dict, *, home_id: int | None = None, payer: Payer | None 
     if delivery == Delivery.email and not email:
         errors.add("email", _l("Invoices go by email: give the address."))
     address = text_value(values.get("address"), "address", errors, limit=1000)
+    extra = {key: text_value(values.get(key), key, errors, limit=limit)  # as long as their columns
+             for key, limit in (("contact_name", 200), ("phone", 40), ("postcode", 10), ("account_reference", 40))}
     if delivery == Delivery.post and not address and not errors:
         errors.add("address", _l("Invoices go by post: give the address."))
     resident = None
@@ -218,8 +232,8 @@ def save_payer(values: dict, *, home_id: int | None = None, payer: Payer | None 
     payer.name, payer.kind, payer.delivery, payer.cycle, payer.timing = name, kind, delivery, cycle, timing
     payer.payment_terms_days, payer.email, payer.address = terms, email, address
     payer.resident_id = resident.id if resident is not None else None
-    for key in ("contact_name", "phone", "postcode", "account_reference"):
-        setattr(payer, key, text_value(values.get(key), key, errors, limit=200) or getattr(payer, key, None))
+    for key, value in extra.items():
+        setattr(payer, key, value or getattr(payer, key, None))
     if home_id is not None:
         payer.home_id = home_id
     elif resident is not None and payer.home_id is None:
@@ -268,7 +282,7 @@ def add_fnc_rate(values: dict) -> FncRate:
     errors = Errors()
     rate = choice(FncRateName, values.get("rate"), "rate", errors, default=FncRateName.standard)
     effective_from = a_date(values.get("effective_from"), "effective_from", errors)
-    weekly = money(values.get("weekly"), "weekly", errors, positive=True)
+    weekly = at_most(money(values.get("weekly"), "weekly", errors, positive=True), MAX_WEEKLY, "weekly", errors)
     if rate and effective_from and db.session.scalar(
             select(FncRate).where(FncRate.rate == rate, FncRate.effective_from == effective_from)):
         errors.add("effective_from", _l("There is already a rate from this date."))
@@ -326,7 +340,8 @@ def _shares(agreement_home: int, weekly_fee: Decimal | None, effective_from: dt.
         share = FeeShare(home_id=agreement_home, position=i, basis=basis, payer=payer,
                          label=text_value(values.get("label"), prefix + "label", errors, limit=100))
         if basis == ShareBasis.fixed:
-            share.weekly_amount = money(values.get("weekly_amount"), prefix + "weekly_amount", errors, positive=True)
+            share.weekly_amount = at_most(money(values.get("weekly_amount"), prefix + "weekly_amount", errors,
+                                                positive=True), MAX_WEEKLY, prefix + "weekly_amount", errors)
             fixed_total += share.weekly_amount or 0
         elif basis == ShareBasis.fnc:
             share.fnc_rate = choice(FncRateName, values.get("fnc_rate"), prefix + "fnc_rate", errors,
@@ -388,7 +403,8 @@ def create_agreement(stay_id: int, values: dict) -> FeeAgreement:
 
 def _new_version(agreement: FeeAgreement, stay: Stay, values: dict, errors: Errors) -> FeeAgreementVersion:
     effective_from = a_date(values.get("effective_from"), "effective_from", errors)
-    weekly_fee = money(values.get("weekly_fee"), "weekly_fee", errors, positive=True)
+    weekly_fee = at_most(money(values.get("weekly_fee"), "weekly_fee", errors, positive=True), MAX_WEEKLY,
+                         "weekly_fee", errors)
     if effective_from is not None and effective_from < stay_start(stay):
         errors.add("effective_from", _l("The agreement cannot start before the stay (admitted %(on)s).",
                                         on=stay_start(stay).strftime("%d/%m/%Y")))
@@ -449,8 +465,10 @@ def record_extra(values: dict) -> Extra:
         errors.add("payer_id", _l("This payer belongs to another home."))
     on = a_date(values.get("on"), "on", errors)
     description = text_value(values.get("description"), "description", errors, required=True)
-    quantity = money(values.get("quantity", "1"), "quantity", errors, positive=True)
-    unit_price = money(values.get("unit_price"), "unit_price", errors, positive=True)
+    quantity = at_most(money(values.get("quantity", "1"), "quantity", errors, positive=True), MAX_QUANTITY,
+                       "quantity", errors)
+    unit_price = at_most(money(values.get("unit_price"), "unit_price", errors, positive=True), MAX_UNIT_PRICE,
+                         "unit_price", errors)
     tax_code = text_value(values.get("tax_code"), "tax_code", errors, limit=20) or "exempt"
     errors.raise_if_any()
     extra = Extra(home_id=resident.home_id, resident_id=resident.id, payer_id=payer.id, on=on,
