@@ -291,3 +291,6 @@ def _register_cli(app: Flask) -> None:
     from app.accounts.cli import users_cli
 
     app.cli.add_command(users_cli)
+    from app.anonymise.cli import data_cli
+
+    app.cli.add_command(data_cli)
