@@ -164,6 +164,11 @@ def test_finance_emails_an_invoice_and_the_payer_receives_the_pdf(client, auth, 
     from app.notifications.services import inbox
 
     assert all(n.id != outbox.id for n in inbox(record.requested_by_id))
+    # the sender hears that the job is done, not that a document waits to be downloaded
+    done = db.session.scalar(select(NotificationOutbox).where(
+        NotificationOutbox.kind == "job_finished", NotificationOutbox.user_id == record.requested_by_id)
+        .order_by(NotificationOutbox.id.desc()).limit(1))
+    assert done is not None and dilys.number in done.subject and "download" not in done.body
 
 
 def test_sending_an_invoice_twice_asks_to_confirm(client, auth, inline, smtp, issued):
