@@ -176,7 +176,20 @@ def js_strings() -> dict:
         "news2_result": _("NEWS2 %(total)s: %(band)s", total="{total}", band="{band}"),
         "others_waiting": _("%(n)s entries made by another user on this tablet wait for them to sign in.",
                             n="{n}"),
+        "fields": field_labels(),
     }
+
+
+def field_labels() -> dict:
+    """What the API's `field` names mean to the person at the tablet (a refusal shows the field's name)."""
+    from app.care.codes import CHARTS
+
+    names = {code: str(spec.label) for code, spec in CHARTS.items()}
+    names.update({"observed_at": _("Time"), "occurred_at": _("Time"), "text": _("What happened"),
+                  "category": _("Category"), "note": _("Note"), "resident_id": _("Resident"),
+                  "soft_signs": _("Soft signs of deterioration"), "values": _("Vital signs"),
+                  "idempotency_key": _("Entry key"), "routine_key": _("Routine entry")})
+    return names
 
 
 class CareEntryView(BaseView):
@@ -239,17 +252,19 @@ def _note_categories() -> list[tuple[str, str]]:
 
 
 def vitals_fields() -> list[dict]:
-    """The vital signs of a NEWS2 set, as the form asks for them (name, label, unit, bounds of the input)."""
+    """The vital signs of a NEWS2 set as the form asks for them (name, label, unit, input bounds, needed)."""
+    from app.care.codes import CHARTS
+
+    def field(code, unit, step=1, needed=True):
+        low, high = CHARTS[code].impossible
+        return {"name": code, "label": CHARTS[code].label, "unit": unit, "min": low, "max": high, "step": step,
+                "required": needed}
+
     return [
-        {"name": "respiration_rate", "label": _l("Respiration rate"), "unit": _l("per minute"), "min": 0, "max": 80,
-         "step": 1},
-        {"name": "spo2", "label": _l("SpO2"), "unit": "%", "min": 0, "max": 100, "step": 1},
-        {"name": "systolic_bp", "label": _l("Systolic blood pressure"), "unit": "mmHg", "min": 0, "max": 300,
-         "step": 1},
-        {"name": "diastolic_bp", "label": _l("Diastolic blood pressure"), "unit": "mmHg", "min": 0, "max": 200,
-         "step": 1},
-        {"name": "pulse", "label": _l("Pulse"), "unit": _l("per minute"), "min": 0, "max": 300, "step": 1},
-        {"name": "temperature", "label": _l("Temperature"), "unit": "°C", "min": 25, "max": 45, "step": 0.1},
+        field("respiration_rate", _l("per minute")), field("spo2", "%"),
+        field("systolic_bp", "mmHg"), field("diastolic_bp", "mmHg", needed=False),
+        field("pulse", _l("per minute")), field("temperature", "°C", step=0.1),
+        field("blood_glucose", "mmol/L", step=0.1, needed=False), field("pain", "0–10", needed=False),
     ]
 
 
@@ -297,6 +312,7 @@ class UnitBoardView(BaseView):
         return self.render_template(
             "care/board.html", units=units, unit_id=unit_id, lines=lines,
             generated_at=dt.datetime.now(dt.UTC), can_record=_can("can_read", "Charts"),
+            every=int(current_app.config.get("CARE_BOARD_REFRESH_SECONDS") or 60),
             api_url="/api/v1/care/board/" + (f"?unit_id={unit_id}" if unit_id else ""),
             strings={"none": _("No resident is at risk now."), "updated": _("Updated %(time)s", time="{time}"),
                      "failed": _("Could not refresh the board; showing the last figures (%(time)s).",

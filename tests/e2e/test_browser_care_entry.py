@@ -100,3 +100,39 @@ def test_carer_records_on_the_tablet_and_offline_entries_arrive_once_with_their_
         assert abs(observed - made) < dt.timedelta(milliseconds=1), (observed, made)
         assert entered - observed > dt.timedelta(seconds=1)  # sent later, kept the time it was made
         assert saved.recorded_by_name  # who recorded it: the carer
+
+
+def test_nurse_board_refreshes_without_reloading(app, users, world, db_session, screens, monkeypatch):
+    """A resident who becomes at risk appears on the open board at its next refresh, and their line
+    opens the entry screen for them."""
+    from playwright.sync_api import expect
+
+    from app.audit import acting_as
+    from app.care import services
+    from app.extensions import db
+    from app.residents import stays
+    from app.security import CareUser
+    from tests.factories import make_resident
+
+    monkeypatch.setitem(app.config, "CARE_BOARD_REFRESH_SECONDS", 1)  # a minute in use
+    nurse = users.page("nurse")
+    nurse.goto(f"/care/board/?unit={world.unit_a.id}")
+    nurse.evaluate("() => { window.sameDocument = true; }")
+    with acting_as(None, "test"):
+        newcomer = make_resident(world.home_a, "Iolo", "Board")
+        stays.admit_resident(newcomer.id, world.bed_a.id, dt.datetime.now(dt.UTC) - dt.timedelta(days=2), "permanent")
+        db.session.commit()
+    line = nurse.locator(f'.care-board-line[data-resident-id="{newcomer.id}"]')
+    expect(line).to_have_count(0)
+    user = db.session.scalars(select(CareUser).where(CareUser.username == "nurse")).one()
+    services.record_vitals(newcomer, {"respiration_rate": 26, "spo2": 90, "supplemental_oxygen": 0, "systolic_bp": 95,
+                                      "pulse": 125, "consciousness": "A", "temperature": 39.4},
+                           dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5), user, confirm=True)
+    db.session.commit()
+    expect(line).to_have_count(1)
+    expect(line.locator('[data-code="news2_high"]')).to_have_count(1)
+    assert nurse.evaluate("() => window.sameDocument === true")  # refreshed in place, not reloaded
+    screens.shot(nurse, "board-refreshed")
+    line.get_by_role("link").click()
+    expect(nurse.locator(f'.care-resident[data-resident-id="{newcomer.id}"]')).to_have_attribute("aria-pressed", "true")
+    expect(nurse.locator("#care-who")).to_have_text("Iolo Board")

@@ -244,7 +244,8 @@
       var item = el("li", "care-queue-item care-" + entry.state);
       item.setAttribute("data-key", entry.key);
       item.appendChild(el("strong", "", entry.label + " · " + entry.who + " · " + time(entry.made_at)));
-      var reason = el("div", "care-queue-reason", entry.message || "");
+      var named = entry.field && entry.field !== "value" && T.fields && T.fields[entry.field];
+      var reason = el("div", "care-queue-reason", (named ? named + ": " : "") + (entry.message || ""));
       if (entry.field) { reason.setAttribute("data-field", entry.field); }
       item.appendChild(reason);
       var actions = el("div", "care-queue-actions");
@@ -445,6 +446,22 @@
     var chip = document.querySelector('.care-chip[data-group="meal"][data-value="' + meal + '"]');
     if (chip) { chip.click(); }
   })();
+
+  // Recording here is activity: the page is not reloaded between entries, so when the idle sign-out
+  // warning (session_timeout.js) appears after someone has tapped since the last warning, they are
+  // kept signed in; a tablet left untouched for the whole idle time is still signed out.
+  var tappedSinceWarning = false;
+  root.addEventListener("pointerdown", function () { tappedSinceWarning = true; });
+  root.addEventListener("keydown", function () { tappedSinceWarning = true; });
+  if (window.MutationObserver) {
+    new MutationObserver(function () {
+      var warning = document.getElementById("session-timeout-warning");
+      if (warning && tappedSinceWarning && navigator.onLine !== false) {
+        var stay = warning.querySelector("button");
+        if (stay) { tappedSinceWarning = false; stay.click(); }
+      }
+    }).observe(document.body, {childList: true});
+  }
 
   window.addEventListener("online", function () { signedOut = false; flush(); });
   window.addEventListener("offline", render);
