@@ -13,7 +13,7 @@ from app.audit import acting_as
 from app.care import services
 from app.extensions import db
 from app.jobs import Job
-from tests.integration.jobs.conftest import files_dir, inline, user  # noqa: F401
+from tests.integration.jobs.conftest import drain, files_dir, inline, rq, user  # noqa: F401
 from tests.integration.jobs.test_documents import pdf_text
 
 VITALS = {"respiration_rate": 26, "spo2": 95, "supplemental_oxygen": 0, "systolic_bp": 120, "diastolic_bp": 80,
@@ -83,3 +83,22 @@ def test_without_any_vitals_it_says_take_a_set_first(client, auth, world):
         client.get("/")
         document = build_sbard(db.session.get(Resident, resident.id))
     assert document.news2_total is None and document.vitals == []
+
+
+def test_sbard_and_handover_through_redis_and_a_worker(rq, auth, client, world, drain):  # noqa: F811
+    from app.care.handover import current_shift
+
+    auth.login("nurse")
+    client.post(f"/care/sbard/resident/{world.resident_a.id}/print")
+    day, shift = current_shift()
+    client.post("/care/handover/print", data={"where": f"home:{world.home_a.id}", "date": day.strftime("%d/%m/%Y"),
+                                              "shift": shift})
+    db.session.expire_all()
+    queued = db.session.scalars(select(Job).where(Job.user_id == user("nurse").id)).all()
+    assert sorted(j.status for j in queued) == ["queued", "queued"]
+    assert drain() is True
+    db.session.expire_all()
+    for job in db.session.scalars(select(Job).where(Job.user_id == user("nurse").id)):
+        assert job.status == "finished" and job.progress == 100, job.error
+        text = pdf_text(client.get(f"/documents/file/{job.id}").data)
+        assert "Seed Resident Alder House" in text and "Birch Court" not in text
