@@ -119,9 +119,16 @@ def _can(permission: str, resource: str) -> bool:
 
 
 def _units():
-    from app.homes.models import Unit
+    """The units of the user's homes, each with the name to show (with its home's when several homes
+    are in scope), in one query."""
+    from app.homes.models import CareHome, Unit
 
-    return list(db.session.scalars(select(Unit).order_by(Unit.name)))
+    rows = db.session.execute(select(Unit, CareHome.name).join(CareHome, CareHome.id == Unit.home_id)
+                              .order_by(CareHome.name, Unit.name)).all()
+    several = len({unit.home_id for unit, _home in rows}) > 1
+    for unit, home in rows:
+        unit.shown_name = f"{home}: {unit.name}" if several else unit.name
+    return [unit for unit, _home in rows]
 
 
 def unit_residents(unit_id: int | None) -> list[dict]:

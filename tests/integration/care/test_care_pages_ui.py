@@ -171,3 +171,17 @@ def test_profile_section_reads_in_a_fixed_number_of_queries(app, client, auth, w
                               NOW - dt.timedelta(hours=hours), nurse, value_text=None if hours % 2 else "left")
     db.session.commit()
     assert count_queries() == few
+
+
+def test_auditor_reads_but_cannot_record_and_units_carry_their_home_when_several(client, auth, world):
+    auth.login("auditor")
+    status, page = _page(client, "/care/entry/")
+    assert status == 200
+    assert 'class="care-pane"' not in page and "You may read the charts but not record them." in page
+    assert f"Alder House: {world.unit_a.name}</option>" in page  # the auditor sees every home
+    auth.logout()
+    auth.login("manager.ab")
+    _status, page = _page(client, f"/care/entry/?unit={world.unit_b.id}")
+    assert f'<option value="{world.unit_b.id}" selected>Birch Court: {world.unit_b.name}</option>' in page
+    assert f'data-resident-id="{world.resident_b.id}"' in page
+    assert f'data-resident-id="{world.resident_a.id}"' not in page  # another unit's resident
