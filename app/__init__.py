@@ -53,6 +53,9 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
         from app import ukdates
 
         ukdates.install()  # generated forms take and show dates the British way
+        from app import labels
+
+        labels.install()  # enum drop-downs (list filters, forms) show words, not codes
         appbuilder = AppBuilder(update_perms=app.config.get("FAB_UPDATE_PERMS", False))
         appbuilder.init_app(app, db.session)
         app.appbuilder = appbuilder

@@ -27,3 +27,22 @@ def label(value) -> str:
 
 def choices(enum_cls) -> list[tuple[str, str]]:
     return [(member.name, label(member)) for member in enum_cls]
+
+
+def install() -> None:
+    """Drop-downs Flask-AppBuilder makes for enum columns (list search filters, add and edit forms)
+    show each member's label in the reader's language instead of its code."""
+    from flask_appbuilder import fields
+    from flask_babel import LazyString
+
+    if getattr(fields.EnumField, "_wcn_labels", False):
+        return
+    original = fields.EnumField.__init__
+
+    def __init__(self, enum_class, enums, *args, **kwargs):
+        original(self, enum_class, enums, *args, **kwargs)
+        members = [enum_class.__members__[name] if enum_class is not None else name for name in enums]
+        self.choices = [(name, LazyString(label, member)) for name, member in zip(enums, members, strict=True)]
+
+    fields.EnumField.__init__ = __init__
+    fields.EnumField._wcn_labels = True

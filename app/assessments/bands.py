@@ -45,7 +45,7 @@ def band_badge(record) -> Markup:
     if record is None or not getattr(record, "band", None):
         return Markup("")
     colour = band_colour(record.form_key, record.version, record.band)
-    words = record.band_label or record.band
+    words = band_words(record)
     return Markup('<span class="label {} band-badge" data-band="{}" data-colour="{}">{}</span>').format(
         CSS[colour], record.band, colour, words)
 
@@ -70,6 +70,20 @@ def chart_bands(key: str, version: int | None, low, high) -> list[dict]:
             label = label.get(_locale()) or label.get("en-GB") or next(iter(label.values()), "")
         areas.append({"min": start, "max": end, "fill": FILL[colour], "label": label or band.get("code", "")})
     return areas
+
+
+def band_words(record) -> str:
+    """A record's band in the reader's language when its definition has it; else the words stored
+    when it was signed (a form that cannot be loaded, or a band since renamed)."""
+    code = getattr(record, "band", None)
+    stored = getattr(record, "band_label", None) or code or ""
+    if not code:
+        return stored
+    band = next((b for b in definition_bands(record.form_key, record.version) if b.get("code") == code), None)
+    label = band.get("label") if band else None
+    if isinstance(label, dict):
+        return str(label.get(_locale()) or stored)
+    return stored
 
 
 def _locale() -> str:

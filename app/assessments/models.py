@@ -98,6 +98,12 @@ class AssessmentRecord(HomeOwnedMixin, Model):
     def __repr__(self) -> str:
         return f"{self.form_key} #{self.id}"
 
+    def band_in_words(self):
+        """The band in the reader's language, in its colour (lists and record pages)."""
+        from app.assessments.bands import band_badge
+
+        return band_badge(self)
+
 
 class Task(HomeOwnedMixin, Model):
     """Something to do for a resident (or the home) by a role or a person, done or not done with a reason."""

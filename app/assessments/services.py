@@ -103,9 +103,14 @@ def fillable(keys, user) -> set[str]:
     return found
 
 
-def form_title(key: str) -> str:
+def form_title(key: str, locale: str | None = None) -> str:
+    """A form's title in `locale`, by default the reader's language (in a request)."""
+    if locale is None:
+        from app.assessments.bands import _locale
+
+        locale = _locale()
     try:
-        return localised(definition(key).title)
+        return localised(definition(key).title, locale)
     except DomainError:
         return key
 

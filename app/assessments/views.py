@@ -27,6 +27,7 @@ LABELS = {
     "status": _l("Status"),
     "total": _l("Score"),
     "band_label": _l("Band"),
+    "band_in_words": _l("Band"),
     "band_response": _l("What to do"),
     "taken_at": _l("Taken (UTC)"),
     "next_due_at": _l("Next due (UTC)"),
@@ -88,12 +89,14 @@ class AssessmentRecordView(CareModelView):
     method_permission_name = READ_ONLY_VIEW
     include_route_methods = {"list", "show"}
     list_title = show_title = _l("Assessments")
-    list_columns = ["resident", "form_key", "status", "total", "band_label", "taken_at", "signed_name", "home"]
-    show_columns = ["home", "resident", "form_key", "version", "status", "total", "band_label", "band_response",
+    list_columns = ["resident", "form_key", "status", "total", "band_in_words", "taken_at", "signed_name", "home"]
+    show_columns = ["home", "resident", "form_key", "version", "status", "total", "band_in_words", "band_response",
                     "taken_at", "next_due_at", "signed_name", "signed_role", "signed_at"]
     search_columns = ["resident", "form_key", "status", "taken_at", "home"]
     label_columns = LABELS
     base_order = ("created_at", "desc")
+    # the form's title in the reader's language (the definition has both)
+    formatters_columns = {"form_key": lambda key: services.form_title(key)}
 
 
 class TaskRules:

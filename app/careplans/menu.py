@@ -12,6 +12,9 @@ def register_views(appbuilder) -> None:
     from flask import current_app
 
     current_app.jinja_env.globals["care_plan_summary"] = pages.profile_summary
+    from app.careplans.services import plan_title
+
+    current_app.jinja_env.filters["plan_title"] = plan_title  # {{ plan|plan_title }}: in the reader's language
     appbuilder.add_view(views.CarePlanView, "Care plans", label=_l("Care plans"), icon="fa-heartbeat",
                         category="Assessments", category_label=_l("Assessments"),
                         category_icon="fa-clipboard-check")

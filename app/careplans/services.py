@@ -87,6 +87,31 @@ def _from_definition(key: str, homes=None) -> Template | None:
                     sections=tuple(sections))
 
 
+def plan_title(plan) -> str:
+    """A plan's title in the reader's language while it is still its template's title (the form
+    engine stores the title in English and Welsh); a title someone typed is shown as typed."""
+    from flask import g, has_request_context
+
+    from app.forms_store import get_store
+    from forms.messages import localised
+    from forms.store import StoreError
+
+    title = getattr(plan, "title", "") or ""
+    if not getattr(plan, "template_key", None):
+        return title
+    cache = g.setdefault("_plan_title_cache", {}) if has_request_context() else {}
+    key = (plan.template_key, plan.template_version)
+    if key not in cache:
+        try:
+            cache[key] = get_store().load(plan.template_key, plan.template_version).title
+        except (StoreError, LookupError, ValueError):
+            cache[key] = None
+    titles = cache[key]
+    if not isinstance(titles, dict) or title not in {str(value) for value in titles.values()}:
+        return title
+    return localised(titles, _locale()) or title
+
+
 def find_template(key: str | None, home_id: int | None = None) -> Template | None:
     """A care-plan template by key: the standard one, a group template or the home's own published
     in the form builder (without a home: of the homes in the current scope)."""

@@ -16,6 +16,7 @@ from app import jobs
 from app.extensions import db
 from app.forms_store import get_store
 from app.jobs import Job, JobError, job_failed, job_finished, periodic
+from app.notifications.messages import spec
 from app.notifications.models import DeliveryStatus, NotificationOutbox
 from app.notifications.services import ACTION_ROLES, CLINICAL_ROLES, KINDS, notify, recipients, send_email
 
@@ -162,11 +163,19 @@ def notify_band_actions(submission_id: str) -> int:
         subject = f"{title}: {localised(band.get('label'))}"
         if urgency:
             subject += f" ({urgency})"
-        subject += f" · {resident_label(submission.resident_id)}"
+        who = resident_label(submission.resident_id)
+        subject += f" · {who}"
         body = localised(band.get("response")) or subject
+        words = {"form": {"$form": submission.form_key},
+                 "band": {"$band": [submission.form_key, submission.version, submission.band]}, "who": who}
+        title_spec = (spec("band_action.subject_urgent", urgency=urgency, **words) if urgency
+                      else spec("band_action.subject", **words))
+        message = {"subject": title_spec, "body": spec("band_action.body", response={"$text": band.get("response")})
+                   if band.get("response") else title_spec}
         written += len(notify(
             recipients(submission.home_id, roles), "band_action", subject, body,
             link=DOCUMENTS_LINK, home_id=submission.home_id, dedup_key=f"band:{submission.id}:{index}",
+            message=message,
         ))
     return written
 
@@ -184,6 +193,7 @@ class Reminder:
     body: str
     roles: tuple[str, ...] = CLINICAL_ROLES
     link: str | None = DOCUMENTS_LINK
+    message: dict | None = None  # shown in the reader's language (app/notifications/messages.py)
 
 
 REMINDER_SOURCES: list[Callable[[dt.datetime], Iterable[Reminder]]] = []
@@ -235,12 +245,17 @@ def overdue_assessments(now: dt.datetime) -> Iterable[Reminder]:
                 continue
             title = localised(definition.title)
             who = resident_label(submission.resident_id)
+            due_at, band = submission.taken_at + interval, {"$band": [submission.form_key, submission.version,
+                                                                      submission.band]}
             yield Reminder(
                 home_id=home.id, kind="assessment_overdue", key=f"overdue:{submission.id}",
                 subject=str(_l("Overdue: %(form)s for %(who)s", form=title, who=who)),
                 body=str(_l("Due %(due)s; last taken %(taken)s (%(band)s).",
-                            due=london(submission.taken_at + interval), taken=london(submission.taken_at),
+                            due=london(due_at), taken=london(submission.taken_at),
                             band=submission.band)),
+                message={"subject": spec("assessment_overdue.subject", form={"$form": submission.form_key}, who=who),
+                         "body": spec("assessment_overdue.body", due={"$datetime": due_at.isoformat()},
+                                      taken={"$datetime": submission.taken_at.isoformat()}, band=band)},
             )
 
 
@@ -287,11 +302,15 @@ def expiring_authorisations(now: dt.datetime) -> Iterable[Reminder]:
         kind = label(record.kind)
         when = record.expires_on.strftime("%d %b %Y")
         who = record.resident.full_name
+        words = {"kind": {"$label": getattr(record.kind, "value", record.kind)}, "who": who,
+                 "when": {"$date": record.expires_on.isoformat()}}
         if days < 0:
             subject = str(_l("%(kind)s for %(who)s expired on %(when)s", kind=kind, who=who, when=when))
+            subject_spec = spec("authorisation_expired.subject", **words)
         else:
             subject = str(_l("%(kind)s for %(who)s expires on %(when)s (in %(days)s days)",
                              kind=kind, who=who, when=when, days=days))
+            subject_spec = spec("authorisation_expiring.subject", days=days, **words)
         yield Reminder(
             home_id=record.home_id, kind="authorisation_expiring",
             key=f"legal-expiry:{record.id}:{record.expires_on.isoformat()}",
@@ -299,6 +318,7 @@ def expiring_authorisations(now: dt.datetime) -> Iterable[Reminder]:
             body=str(_l("Apply for renewal in good time; the register shows the details.")),
             roles=("Home Manager", "Nurse"),
             link=f"/residents/{record.resident_id}/",
+            message={"subject": subject_spec, "body": spec("authorisation_expiring.body")},
         )
 
 
@@ -311,6 +331,7 @@ def send_daily_reminders(on: str) -> int:
             written += len(notify(
                 recipients(reminder.home_id, reminder.roles), reminder.kind, reminder.subject, reminder.body,
                 link=reminder.link, home_id=reminder.home_id, dedup_key=f"{reminder.key}:{on}",
+                message=reminder.message,
             ))
     return written
 

@@ -8,6 +8,7 @@ import enum
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -66,6 +67,9 @@ class NotificationOutbox(Model):
     channel = mapped_column(String(16), nullable=False)
     subject = mapped_column(String(300), nullable=False)
     body = mapped_column(Text, nullable=False, default="")
+    # {"subject": [key, values], "body": [key, values]}: shown in the reader's language (app/notifications/
+    # messages.py); subject and body keep the English text (email, and rows written before)
+    message = mapped_column(JSON)
     link = mapped_column(String(500))
     status = mapped_column(String(16), nullable=False, default=DeliveryStatus.pending.value, index=True)
     attempts = mapped_column(Integer, nullable=False, default=0)

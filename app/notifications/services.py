@@ -110,6 +110,7 @@ def notify(
     link: str | None = None,
     home_id: int | None = None,
     dedup_key: str | None = None,
+    message: dict | None = None,
 ) -> list[NotificationOutbox]:
     """Write the notification for each person (in-app, and email if they want this kind by
     email). With a dedup_key, a person never gets the same notification twice."""
@@ -130,7 +131,7 @@ def notify(
                 continue
             row = NotificationOutbox(
                 user_id=user_id, home_id=home_id, kind=kind, channel=channel.value,
-                subject=str(subject)[:300], body=str(body), link=link, dedup_key=dedup_key,
+                subject=str(subject)[:300], body=str(body), link=link, dedup_key=dedup_key, message=message,
                 status=(DeliveryStatus.sent if channel == Channel.in_app else DeliveryStatus.pending).value,
                 sent_at=_now() if channel == Channel.in_app else None, created_at=_now(),
             )

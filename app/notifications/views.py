@@ -89,4 +89,7 @@ def register(appbuilder) -> None:
 
     flask_app = current_app._get_current_object()
     flask_app.jinja_env.filters["local_time"] = london
+    from app.notifications import messages
+
+    messages.init_app(flask_app)  # {{ n|notice_subject }}, {{ n|notice_body }}: in the reader's language
     flask_app.context_processor(bell_context)
