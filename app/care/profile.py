@@ -132,8 +132,9 @@ def profile_summary(resident) -> dict | None:
         sets = [s for s in services.news2_history(resident, days=90) if s.news2_total is not None]
         sets.sort(key=lambda s: s.observed_at)
         summary["news2_latest"] = sets[-1] if sets else None
+        top = max([10] + [s.news2_total + 1 for s in sets])
         summary["news2_chart"] = (score_chart([(_aware(s.observed_at), float(s.news2_total)) for s in sets],
-                                              (0, 20), NEWS2_BANDS) if sets else None)
+                                              (0, top), NEWS2_BANDS) if sets else None)
     rows = latest_rows(resident)
     from app.care.codes import CHARTS
 
