@@ -320,8 +320,7 @@ def write_run(plan: RunPlan, by_user=None) -> InvoiceRun:
     period_row(home_id, month_start, month_end, create=True)
     run = InvoiceRun(home_id=home_id, period_start=month_start, period_end=month_end,
                      created_by_id=getattr(by_user, "id", None), summary={})
-    db.session.add(run)
-    db.session.flush()
+    db.session.add(run)  # written with its invoices and lines in one flush (its id is not needed before)
     created, total, new_lines = [], Decimal("0"), 0
     touched: set[Invoice] = set()
     for payer_id, stay, start, end, line in plan.found:
@@ -346,7 +345,7 @@ def _draft_for(run, data: HomeData, payer: Payer, stay: Stay, start, end, create
     key = (payer.id, resident_id, start, end)
     invoice = data.drafts.get(key)
     if invoice is None:
-        invoice = Invoice(home_id=run.home_id, run_id=run.id, payer_id=payer.id, resident_id=resident_id,
+        invoice = Invoice(home_id=run.home_id, run=run, payer_id=payer.id, resident_id=resident_id,
                           type=InvoiceType.invoice, status=InvoiceStatus.draft, period_start=start,
                           period_end=end, total=Decimal("0"))
         invoice.lines = []
