@@ -17,7 +17,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from urllib.parse import unquote
 
-from flask import Flask, abort, jsonify, request
+from flask import Flask, abort, current_app, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import Date, DateTime, Integer, Numeric
 from werkzeug.datastructures import ImmutableMultiDict
@@ -250,19 +250,32 @@ def check_list_args(args, views: dict) -> ImmutableMultiDict | None:
     return None
 
 
+def _read_q(raw: str):
+    """`q` as Flask-AppBuilder reads it: rison, or JSON when it is not rison (FAB_API_ALLOW_JSON_QS).
+    None when neither (FAB answers an unreadable q itself, 400)."""
+    import prison
+
+    try:
+        return prison.loads(raw)
+    except prison.decoder.ParserException:
+        if not current_app.config.get("FAB_API_ALLOW_JSON_QS", True):
+            return None
+    except Exception:  # noqa: BLE001
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
 def check_rison(args, views: dict) -> None:
     """`q=` of the REST API: depth first (the parser recurses), then page, order and filters."""
     raw = args.get("q")
     if raw is None or not request.path.startswith("/api/"):
         return  # elsewhere q is what someone searched for
-    if nesting_depth(raw, "(", ")", "'") > MAX_RISON_DEPTH:
+    if nesting_depth(raw, "(", ")", "'") > MAX_RISON_DEPTH or nesting_depth(raw, "[{", "]}", '"') > MAX_RISON_DEPTH:
         raise JunkInput("q", _("The query is nested too deeply."))
-    try:
-        import prison
-
-        query = prison.loads(raw)
-    except Exception:  # noqa: BLE001 - FAB answers an unreadable q itself (400)
-        return
+    query = _read_q(raw)
     if not isinstance(query, dict):
         return
     for key, low in (("page", 0), ("page_size", 1)):
