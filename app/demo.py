@@ -156,5 +156,8 @@ def load_demo_data() -> dict | None:
         from app.care.demo import load_demo_care
 
         load_demo_care(homes)
+        from app.care.bodymap_demo import load_demo_body_map
+
+        load_demo_body_map(homes)
         db.session.commit()
     return {"password": password, "users": created_users}

@@ -9,7 +9,8 @@ mark, healed and voided through the services; entries and photos to read.
     POST /api/v1/care/body-marks/<id>/healed   {"healed_on", "note"}
     POST /api/v1/care/body-marks/<id>/void     {"reason"}
 
-Errors: 422 {"message", "field", "errors": {field: [messages]}}; another home's mark is 404.
+Errors: 422 {"message", "field", "errors": {field: [messages]}}; another home's mark or resident is
+404; a change to a healed or voided mark is 409.
 """
 
 from __future__ import annotations
@@ -121,6 +122,8 @@ class BodyMarkApi(CareModelApi):
         resident = None
         if isinstance(resident_id, int) and not isinstance(resident_id, bool) and valid_int_id(resident_id):
             resident = db.session.scalar(select(Resident).where(Resident.id == resident_id))
+            if resident is None or resident.voided_at is not None:  # another home's, as the other care APIs say
+                return self.response(404, message=str(_l("No such record in your homes.")), field="resident_id")
         try:
             mark = bodymap.record_mark(resident, acting_user(), photos=_photos(body),
                                        **{k: body.get(k) for k in MARK_FIELDS})

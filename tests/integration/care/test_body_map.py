@@ -152,7 +152,9 @@ def test_another_homes_mark_does_not_exist_for_a_home_a_user(client, auth, world
     listed = client.get(API, headers=headers).get_json()
     assert b_mark.id not in listed["ids"]
     refused = client.post(API, json=mark_body(world.resident_b.id), headers=headers)
-    assert refused.status_code == 422 and refused.get_json()["field"] == "resident_id"
+    assert refused.status_code == 404 and refused.get_json()["field"] == "resident_id"
+    missing = client.post(API, json=mark_body("abc"), headers=headers)
+    assert missing.status_code == 422 and missing.get_json()["field"] == "resident_id"
     auth.login("manager")
     assert client.get(f"/care/body-map/mark/{b_mark.id}/").status_code == 404
     assert client.get(f"/care/body-map/photo/{b_photo.id}").status_code == 404
