@@ -235,7 +235,7 @@ class CarePlanPagesView(BaseView):
     def print_plan(self, pk):
         from app.careplans.jobs import request_care_plan_pdf
 
-        return self._ask(request_care_plan_pdf, pk)
+        return self._ask(request_care_plan_pdf, pk, back=url_for("CarePlanPagesView.plan", pk=pk))
 
     @expose("/print-home", methods=["POST"])
     @has_access
@@ -244,17 +244,21 @@ class CarePlanPagesView(BaseView):
 
         return self._ask(request_home_care_plans, request.form.get("home_id", ""))
 
-    def _ask(self, request_document, record_id):
+    def _ask(self, request_document, record_id, back: str | None = None):
         if not _can("can_write", DOCUMENTS):
             abort(403)
         try:
-            request_document(record_id, acting_user())
+            job = request_document(record_id, acting_user())
         except LookupError:
             abort(404)
         except JobError as error:
             flash(error.message, "danger")
             return redirect(url_for("DocumentsView.list"))
         db.session.commit()
+        if back and job is not None:  # the plan's page shows the progress and then the download
+            from app.documents.views import with_print_job
+
+            return redirect(with_print_job(back, job.id))
         flash(str(_l("Your document is being prepared; it will appear below.")), "info")
         return redirect(url_for("DocumentsView.list"))
 

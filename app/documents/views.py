@@ -229,15 +229,25 @@ class DocumentsView(BaseView):
 
     def _ask(self, request_document, record_id):
         try:
-            request_document(record_id, acting_user())
+            job = request_document(record_id, acting_user())
         except LookupError:
             abort(404)
         except JobError as error:
             flash(error.message, "danger")
             return redirect(url_for("DocumentsView.list"))
         db.session.commit()
+        back = safe_next(request.form.get("next"), "")
+        if back and job is not None:  # the page it was asked from shows its progress and then the download
+            return redirect(with_print_job(back, job.id))
         flash(str(_l("Your document is being prepared; it will appear below.")), "info")
-        return redirect(safe_next(request.form.get("next"), url_for("DocumentsView.list")))
+        return redirect(url_for("DocumentsView.list"))
+
+
+def with_print_job(url: str, job_id: str) -> str:
+    """The page's address with ?print_job=<id>: documents/_print_progress.html follows that job."""
+    from urllib.parse import urlencode
+
+    return url + ("&" if "?" in url else "?") + urlencode({"print_job": job_id})
 
 
 def register(appbuilder) -> None:
