@@ -269,7 +269,7 @@ def record_mark(resident, user, *, side, x, y, kind, origin, first_seen_on, regi
     when = _when(observed_at, "observed_at", errors)
     region_code = None
     if side_value is not None and region not in (None, ""):
-        if region not in {code for code, _t, _b in REGIONS[side_value.value]}:
+        if not isinstance(region, str) or region not in {code for code, _t, _b in REGIONS[side_value.value]}:
             errors.setdefault("region", []).append(str(_l("Choose a region of the %(side)s of the body.",
                                                           side=side_value.value)))
         else:

@@ -98,7 +98,9 @@ def seeded_entries() -> int:
     ({"kind": "bruise", "category": "category_2"}, "category"), ({"category": None}, "category"),
     ({"category": "category_9"}, "category"), ({"origin": "moon"}, "origin"), ({"side": "top"}, "side"),
     ({"first_seen_on": "31/02/2026"}, "first_seen_on"), ({"region": "left_heel", "side": "front"}, "region"),
-    ({"length_mm": -3}, "length_mm"), ({"photos": [base64.b64encode(b"<script>").decode()]}, "photo"),
+    ({"length_mm": -3}, "length_mm"), ({"region": ["sacrum"]}, "region"), ({"x": {"a": 1}}, "x"),
+    ({"first_seen_on": 20261130}, "first_seen_on"), ({"kind": ["bruise"]}, "kind"), ({"x": "NaN"}, "x"),
+    ({"photos": [base64.b64encode(b"<script>").decode()]}, "photo"),
 ])
 def test_bad_input_is_refused_naming_the_field_and_nothing_is_saved(client, auth, world, files_dir, overrides,
                                                                     field):
