@@ -81,6 +81,13 @@ def payer_credit(payer_id: int) -> Decimal:
     return held
 
 
+def lock_payer(payer_id: int) -> None:
+    """Take the payer's row (SELECT … FOR UPDATE) until the transaction ends: whoever records, allocates
+    or refunds money of one payer waits here for the one before, then reads what is owed after it, so
+    two at once never set more against an invoice than is owed, nor refund the same credit twice."""
+    db.session.scalar(select(Payer.id).where(Payer.id == payer_id).with_for_update())
+
+
 def _open_invoices(payer_id: int) -> list[tuple[Invoice, Decimal]]:
     left = outstanding_by_invoice([payer_id])
     invoices = db.session.scalars(select(Invoice).where(Invoice.id.in_(list(left) or [0]))
@@ -145,6 +152,7 @@ def record_payment(values: dict, by_user=None) -> Payment:
     method = choice(PaymentMethod, values.get("method"), "method", errors, default=PaymentMethod.bank_transfer)
     reference = text_value(values.get("reference"), "reference", errors, limit=100)
     errors.raise_if_any()
+    lock_payer(payer.id)
     payment = Payment(home_id=payer.home_id, payer_id=payer.id, kind=PaymentKind.payment, method=method,
                       received_on=received_on, amount=amount, reference=reference,
                       credit_confirmed=values.get("confirm_credit") is True,
@@ -171,6 +179,8 @@ def allocate_payment(payment_id: int, allocations, confirm_credit: bool = False)
     if payment.kind != PaymentKind.payment:
         errors.add("payment_id", _l("A refund is not allocated."))
     errors.raise_if_any()
+    lock_payer(payment.payer_id)
+    db.session.expire(payment, ["allocations"])  # as they are now that the payer's money is ours
     made = _allocate(payment, allocations, errors)
     errors.raise_if_any()
     for allocation in made:
@@ -190,6 +200,8 @@ def record_refund(values: dict, by_user=None) -> Payment:
     amount = money(values.get("amount"), "amount", errors, positive=True)
     paid_on = a_date(values.get("received_on"), "received_on", errors, required=False) or today_in_london()
     method = choice(PaymentMethod, values.get("method"), "method", errors, default=PaymentMethod.bank_transfer)
+    if payer is not None:
+        lock_payer(payer.id)
     if payer is not None and amount is not None and amount > payer_credit(payer.id):
         errors.add("amount", _l("Only £%(held)s is held as credit for this payer.", held=payer_credit(payer.id)))
     errors.raise_if_any()
@@ -279,6 +291,8 @@ def confirm_bank_line(line_id: int, payer_id: int | None = None, confirm_credit:
     """One click: record the line as a payment from the suggested (or chosen) payer, allocated to the
     suggested invoice first and then oldest first."""
     line = get(BankStatementLine, line_id, "bank statement line")
+    line = db.session.scalar(select(BankStatementLine).where(BankStatementLine.id == line.id).with_for_update()
+                             .execution_options(populate_existing=True))  # two clicks at once: one payment
     if line.status != BankLineStatus.unmatched:
         raise DomainError({"status": [str(_l("This line has already been dealt with."))]})
     payer_id = payer_id or line.suggested_payer_id
