@@ -136,3 +136,61 @@ def test_nurse_board_refreshes_without_reloading(app, users, world, db_session, 
     line.get_by_role("link").click()
     expect(nurse.locator(f'.care-resident[data-resident-id="{newcomer.id}"]')).to_have_attribute("aria-pressed", "true")
     expect(nurse.locator("#care-who")).to_have_text("Iolo Board")
+
+
+def test_a_value_to_confirm_is_asked_about_and_a_refused_entry_does_not_hold_up_the_others(
+        app, users, world, db_session, screens):
+    """Weight 25 kg is possible but unusual: the screen asks, and 'Yes, record it' saves it with the
+    confirmation. An entry the server refuses stays on the tablet with the reason, and the entries
+    made after it are still sent."""
+    from playwright.sync_api import expect
+
+    from app.care.models import Observation, ObservationSet
+    from app.extensions import db
+
+    resident = world.resident_a
+    started = dt.datetime.now(dt.UTC)
+    carer = users.page("carer")
+    carer.set_viewport_size(TABLET)
+    carer.goto(f"/care/entry/?resident={resident.id}&chart=weight")
+    carer.fill("#care-weight", "25")
+    carer.get_by_role("button", name="Save weight").click()
+    asking = carer.locator(".care-queue-item.care-confirm")
+    expect(asking).to_have_count(1)
+    expect(asking).to_contain_text("25 kg")
+    screens.shot(carer, "weight-to-confirm")
+
+    # Offline: an entry the server will refuse (a chart it does not know), then a good one.
+    carer.context.set_offline(True)
+    carer.evaluate("""(resident) => {
+        const queue = JSON.parse(localStorage.getItem('wcn-care-queue-v1') || '[]');
+        const key = crypto.randomUUID();
+        queue.push({key: key, user: document.getElementById('care-entry').getAttribute('data-user'), kind: 'entry',
+                    body: {resident_id: resident, code: 'no_such_chart', value: 1, idempotency_key: key,
+                           observed_at: new Date().toISOString()},
+                    label: 'Broken entry', who: 'Test', made_at: new Date().toISOString(), state: 'waiting'});
+        localStorage.setItem('wcn-care-queue-v1', JSON.stringify(queue)); }""", resident.id)
+    carer.get_by_role("tab", name="Fluids").click()
+    carer.get_by_role("button", name="Drink 150 ml").click()
+    expect(carer.locator("#care-queue-count")).to_have_text("2 waiting to be sent")
+    carer.context.set_offline(False)
+    refused = carer.locator(".care-queue-item.care-failed")
+    expect(refused).to_have_count(1)
+    expect(refused).to_contain_text("Broken entry")
+    expect(refused.locator(".care-queue-reason")).not_to_be_empty()
+    expect(carer.locator(".care-sent").filter(has_text="Drink 150 ml")).to_have_count(1)
+    expect(carer.locator("#care-queue-count")).to_have_attribute("data-count", "0")
+
+    carer.locator(".care-queue-item.care-confirm").get_by_role("button", name="Yes, record it").click()
+    expect(carer.locator(".care-queue-item.care-confirm")).to_have_count(0)
+    expect(carer.locator(".care-sent").filter(has_text="Weight: 25 kg")).to_have_count(1)
+    refused.get_by_role("button", name="Discard").click()
+    expect(carer.locator(".care-queue-item.care-failed")).to_have_count(0)
+    screens.shot(carer, "confirmed-and-discarded")
+
+    db.session.rollback()
+    rows = list(db.session.scalars(
+        select(Observation).join(ObservationSet, ObservationSet.id == Observation.set_id)
+        .where(Observation.resident_id == resident.id, ObservationSet.entered_at >= started)
+        .order_by(Observation.id).execution_options(skip_home_scope=True)))
+    assert [(o.code, float(o.value), o.confirmed) for o in rows] == [("fluid_in", 150.0, False), ("weight", 25.0, True)]
