@@ -12,7 +12,7 @@ import datetime as dt
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from forms.definition import DefinitionError, FormDefinition, Issue, load_definition
@@ -151,13 +151,33 @@ class FormStore(ABC):
         finally:
             self._forget_reads()
 
+    def _published_heads(self) -> list[DefinitionVersion] | None:
+        """Adapter option: every published version without its definition (None in its place), to
+        be completed from the bodies kept by (key, version, sha256). None: not offered."""
+        return None
+
+    def _with_body(self, head: DefinitionVersion) -> DefinitionVersion | None:
+        bodies: dict = self.__dict__.setdefault("_published_bodies", {})
+        address = (head.key, head.version, head.sha256)
+        if address not in bodies:
+            full = self._get_version(head.key, head.version)
+            if full is None or full.sha256 != head.sha256:
+                return full
+            bodies[address] = full.definition
+        return replace(head, definition=bodies[address])
+
     def _published_versions(self, key: str | None) -> list[DefinitionVersion]:
         memo = self._memo()
         if memo is None:
             return self._versions(key, PUBLISHED)
         every = memo.get("form_store_published")
         if every is None:
-            every = memo["form_store_published"] = self._versions(None, PUBLISHED)
+            heads = self._published_heads()
+            if heads is None:
+                every = self._versions(None, PUBLISHED)
+            else:  # a published version's body never changes: read each once per process
+                every = [v for v in (self._with_body(h) for h in heads) if v is not None and v.status == PUBLISHED]
+            memo["form_store_published"] = every
         return [v for v in every if key is None or v.key == key]
 
     def _version_read(self, key: str, version: int) -> DefinitionVersion | None:

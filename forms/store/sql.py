@@ -33,7 +33,15 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine, RowMapping
 from sqlalchemy.exc import IntegrityError
 
-from forms.store import Amendment, DefinitionVersion, DuplicateSubmission, FormStore, StoreError, Submission
+from forms.store import (
+    PUBLISHED,
+    Amendment,
+    DefinitionVersion,
+    DuplicateSubmission,
+    FormStore,
+    StoreError,
+    Submission,
+)
 
 metadata = MetaData()
 JsonType = JSON().with_variant(JSONB(), "postgresql")
@@ -178,6 +186,12 @@ class SqlFormStore(FormStore):
             query = query.where(definition_versions.c.status == status)
         with self.engine.connect() as conn:
             return [_version(r) for r in conn.execute(query).mappings()]
+
+    def _published_heads(self) -> list[DefinitionVersion]:
+        columns = [c for c in definition_versions.c if c.name != "definition"]
+        query = select(*columns).where(definition_versions.c.status == PUBLISHED)
+        with self.engine.connect() as conn:
+            return [_version({**r, "definition": None}) for r in conn.execute(query).mappings()]
 
     def _save_version(self, record: DefinitionVersion, *, create: bool) -> None:
         values = dict(record.__dict__)
