@@ -369,6 +369,12 @@ def copy_database(source_engine, target_engine, anonymiser: Anonymiser, progress
         for table in forms_definitions:
             for (definition,) in source.execute(select(table.c.definition)):
                 anonymiser.learn_codes(definition)
+        try:
+            from app.notifications.messages import MESSAGES
+
+            anonymiser.codes.update(MESSAGES)  # a notification's message keys (its values are replaced)
+        except ImportError:
+            pass
         if "ab_user" in {t.name for t in tables}:
             users = next(t for t in tables if t.name == "ab_user")
             anonymiser.plan_users(source.execute(select(users.c.id, users.c.username).order_by(users.c.id)))

@@ -126,7 +126,7 @@ COLUMNS: dict[str, str] = {
     "notification_outbox.link": KEEP, "notification_outbox.status": KEEP, "notification_outbox.last_error": "text",
     "notification_outbox.dedup_key": KEEP, "notification_outbox.attachment_name": "null",
     "notification_outbox.attachment_type": KEEP, "notification_outbox.attachment": "null",
-    "notification_outbox.message_key": KEEP, "notification_outbox.message_values": "text_json",
+    "notification_outbox.message": "answers",  # [message key, values]: the keys are kept, names in values not
     "notification_preference.kind": KEEP, "notification_preference.email": KEEP,  # a yes/no choice
     # billing
     "billing_payer.name": "name", "billing_payer.contact_name": "name", "billing_payer.email": "email",
