@@ -32,7 +32,7 @@ def _number(value) -> float | None:
 def fluid_bars(days: list[dict]) -> dict | None:
     """Bars of fluid taken per day (oldest first) with each day's target as a mark across its bar:
     coordinates for an inline SVG; None without days."""
-    if not days:
+    if not days or not any(_number(d.get("in_ml")) or _number(d.get("out_ml")) for d in days):
         return None
     top = max([_number(d.get("in_ml")) or 0 for d in days] + [_number(d.get("target_ml")) or 0 for d in days] + [1])
     inner_w, inner_h = BAR_WIDTH - 2 * BAR_PAD, BAR_HEIGHT - 2 * BAR_PAD

@@ -34,6 +34,8 @@ def test_carer_records_on_the_tablet_and_offline_entries_arrive_once_with_their_
     carer = users.page("carer")
     carer.set_viewport_size(TABLET)
     context = carer.context
+    refused = []  # scripts and styles the Content-Security-Policy refused (none: no inline script)
+    carer.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
 
     carer.goto(f"/care/entry/?unit={world.unit_a.id}")
     count = carer.locator("#care-queue-count")
@@ -71,6 +73,7 @@ def test_carer_records_on_the_tablet_and_offline_entries_arrive_once_with_their_
     expect(count).to_have_text("All entries sent")
     assert _queue(carer) == []
     screens.shot(carer, "back-online-all-sent")
+    assert refused == []
 
     # The same entry posted again (a queue that did not hear the answer) is saved once.
     again = carer.evaluate("""async (entry) => {
