@@ -328,13 +328,67 @@ def _texts(definition: FormDefinition) -> Iterator[tuple[str | None, str, Any]]:
         yield check["field"], f"check {check['key']} message", check["message"]
 
 
+LANGUAGE_NAMES = {"en-GB": "English", "cy": "Welsh"}
+
+
+def _english(text: Any) -> str:
+    if isinstance(text, dict):
+        return str(text.get("en-GB") or next((v for v in text.values() if str(v).strip()), "") or "").strip()
+    return str(text or "").strip()
+
+
+def _plain_where(definition: FormDefinition, field_key: str | None, where: str) -> str:
+    """What a missing wording belongs to, in words a form's author knows (the question's own label)."""
+    labels = {spec.key: _english(spec.label) or spec.key for spec in _all_fields(definition)}
+    question = f"the question \u2018{labels.get(field_key, field_key)}\u2019"
+    bands = {b.get("code"): _english(b.get("label")) or b.get("code")
+             for b in (definition.scoring or {}).get("bands", ())}
+    parts = where.split(" ")
+    if where == "form title":
+        return "The form\u2019s title"
+    if where == "form description":
+        return "The form\u2019s description"
+    if where == "label":
+        return question[0].upper() + question[1:]
+    if where in ("help", "placeholder"):
+        return f"The {'help text' if where == 'help' else 'example text'} of {question}"
+    if where.startswith("scale label"):
+        return f"The \u2018{parts[-1]}\u2019 end of the scale in {question}"
+    if where.startswith("option "):
+        value = where[len("option "):].removesuffix(" help").strip("'\"")
+        spec = next((f for f in _all_fields(definition) if f.key == field_key), None)
+        option = next((o for o in (spec.options if spec else ()) if str(o.value) == value), None)
+        name = _english(option.label) if option is not None else value
+        what = "The help of the answer" if where.endswith(" help") else "The answer"
+        return f"{what} \u2018{name}\u2019 of {question}"
+    if parts[0] in ("page", "section") and len(parts) >= 3:
+        return f"The {parts[-1] if parts[-1] != 'title' else 'title'} of the {parts[0]} \u2018{parts[1]}\u2019"
+    if where == "score item label":
+        return f"The score label of {question}"
+    if parts[0] == "band" and len(parts) >= 3:
+        band = f"the band \u2018{bands.get(parts[1], parts[1])}\u2019"
+        if parts[2] == "label":
+            return band[0].upper() + band[1:]
+        if parts[2] == "response":
+            return f"What to do for {band}"
+        return f"The care-plan {parts[-1]} of {band}"
+    if parts[0] == "note":
+        return f"The note \u2018{parts[1]}\u2019"
+    if parts[0] == "check":
+        return f"The message of the check \u2018{parts[1]}\u2019"
+    return where[0].upper() + where[1:]
+
+
 def _check_translations(report: LintReport, definition: FormDefinition) -> None:
     for field_key, where, text in _texts(definition):
         if not isinstance(text, dict):
             continue
         missing = [loc for loc in definition.locales if not str(text.get(loc, "")).strip()]
         if missing:
-            report.errors.append(Issue("missing_translation", f"{where} has no {', '.join(missing)} text", field_key))
+            what = _plain_where(definition, field_key, where)
+            names = " or ".join(LANGUAGE_NAMES.get(loc, loc) for loc in missing)
+            advice = "add it, or untick Welsh for this form" if missing == ["cy"] else "add it"
+            report.errors.append(Issue("missing_translation", f"{what} has no {names} wording: {advice}", field_key))
 
 
 def _domain(spec: FieldSpec) -> list[Any] | None:

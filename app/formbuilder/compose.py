@@ -23,6 +23,29 @@ FIELD_TYPES = (
     "text", "long_text", "integer", "decimal", "date", "time", "date_time",
     "yes_no", "single_choice", "multiple_choice", "scale",
 )
+#: Each question type in plain words (the builder's drop-downs).
+TYPE_LABELS = {
+    "text": _l("Short text (one line)"),
+    "long_text": _l("Long text (several lines)"),
+    "integer": _l("Whole number"),
+    "decimal": _l("Number with decimals"),
+    "date": _l("Date"),
+    "time": _l("Time of day"),
+    "date_time": _l("Date and time"),
+    "yes_no": _l("Yes or no"),
+    "single_choice": _l("Choose one answer"),
+    "multiple_choice": _l("Choose any answers"),
+    "scale": _l("Scale (a number between two ends)"),
+}
+
+
+def type_label(ftype: str) -> str:
+    """A question type in plain words; a type the builder does not offer (from a copied standard
+    form) in a readable form of its code."""
+    found = TYPE_LABELS.get(ftype)
+    return str(found) if found is not None else str(ftype or "").replace("_", " ").capitalize()
+
+
 CHOICE_TYPES = ("single_choice", "multiple_choice")
 NUMBER_TYPES = ("integer", "decimal", "scale")
 KINDS = ("assessment", "care_plan", "record")

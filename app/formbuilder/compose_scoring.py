@@ -27,7 +27,8 @@ UNANSWERED = ("fail", "prorate", "flag")
 
 
 def update_settings(definition: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
-    """Title, description and kind of the form."""
+    """Title, description and kind of the form, and whether it has Welsh wording (a home's own form
+    may be English only: Welsh is then not asked for)."""
     problems: dict[str, str] = {}
     if not str(data.get("title_en") or "").strip():
         problems["title_en"] = _l("a title is needed")
@@ -47,6 +48,8 @@ def update_settings(definition: Mapping[str, Any], data: Mapping[str, Any]) -> d
     else:
         form.pop("description", None)
     form["kind"] = data["kind"]
+    if data.get("welsh_choice"):  # the "Welsh wording" tick was on the page (unticked sends nothing)
+        form["locales"] = ["en-GB", "cy"] if data.get("welsh") else ["en-GB"]
     if review:
         form["review_interval_days"] = int(review)
     else:

@@ -199,7 +199,12 @@ def new_version(key: str, version: int, user) -> DefinitionVersion:
 
 
 def publish(key: str, version: int, user) -> DefinitionVersion:
-    _check_owner(get_version(key, version), user)
+    record = get_version(key, version)
+    _check_owner(record, user)
+    locales = ((record.definition or {}).get("x-form") or {}).get("locales") or []
+    if record.owner_home_id is None and "cy" not in locales:
+        raise BuilderError(str(_l("The form was not published: the group’s library forms need Welsh wording "
+                                  "(tick Welsh wording under Title and kind).")))
     try:
         record = get_store().publish(key, version, by=_who(user))
     except StoreError as exc:

@@ -180,7 +180,8 @@ class FormBuilderView(BaseView):
         return self.render_template(
             "formbuilder/edit.html", record=record, definition=definition, report=report, by_field=by_field,
             fields={k: editor_input.field_rows(definition, k) for k in keys}, keys=keys, sections=sections,
-            field_types=compose.FIELD_TYPES, kinds=compose.KINDS, rule_ops=compose.RULE_OPS,
+            field_types=compose.FIELD_TYPES, type_label=compose.type_label, kinds=compose.KINDS,
+            rule_ops=compose.RULE_OPS,
             scored={i["field"] for i in scoring.get("items", ())},
             scorable={k: compose_scoring.scorable(definition["properties"][k]) for k in keys}
             | {i["field"]: "rule" for i in scoring.get("items", ()) if isinstance(i.get("points"), dict)},
@@ -218,8 +219,16 @@ class FormBuilderView(BaseView):
     @expose("/edit/<key>/<int:version>/settings", methods=["POST"])
     @has_access
     def settings(self, key, version):
-        return self._apply(key, version, lambda d: compose_scoring.update_settings(d, request.form),
-                           message=_l("Saved."))
+        record = self._draft(key, version)
+        group_form = record is not None and record.owner_home_id is None
+
+        def change(definition):
+            if group_form and request.form.get("welsh_choice") and not request.form.get("welsh"):
+                raise compose.ComposeError({"welsh": _l(
+                    "the group’s library keeps its Welsh wording: only a home’s own forms can be English only")})
+            return compose_scoring.update_settings(definition, request.form)
+
+        return self._apply(key, version, change, message=_l("Saved."))
 
     @expose("/edit/<key>/<int:version>/add", methods=["POST"])
     @has_access
