@@ -209,7 +209,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=int, default=60, help="seconds of load")
     parser.add_argument("--database", default=os.environ.get(
-        "LOAD_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/wcn_load"))
+        "LOAD_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/wcn_scale"))
     parser.add_argument("--redis", default=os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/4"))
     parser.add_argument("--rebuild", action="store_true", help="build the scale group again")
     parser.add_argument("--homes", type=int, default=20)
@@ -254,7 +254,7 @@ def main() -> None:
         locust_env = {**env, "LOAD_PLAN": str(work / "plan.json"), "LOAD_SAMPLES": str(work / "samples.json"),
                       "LOAD_MAX_REQUESTS": str(max_requests)}
         command = [sys.executable, "-m", "locust", "-f", str(ROOT / "benchmarks" / "locustfile.py"), "--headless",
-                   "-u", str(args.users), "-r", str(max(1, args.users // 2)), "--run-time", f"{args.duration}s",
+                   "-u", str(args.users), "-r", str(max(1, args.users // 10)), "--run-time", f"{args.duration}s",
                    "--host", host, "--only-summary", "--stop-timeout", "5", "--loglevel", "WARNING"]
         started = time.time()
         runner = start(command, locust_env, work / "locust.log")

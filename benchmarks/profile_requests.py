@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", default=os.environ.get(
-        "LOAD_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/wcn_load"))
+        "LOAD_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/wcn_scale"))
     parser.add_argument("--user", default="h01.nurse1")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--html", help="also write each profile as HTML into this folder")

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import defer, selectinload
 
 from app.assessments.models import AssessmentRecord, AssessmentSchedule, RecordStatus
 from app.assessments.services import DONE, form_title, is_incomplete
@@ -99,6 +100,21 @@ def due_lines(resident, now: dt.datetime | None = None) -> list[DueLine]:
     return _lines(resident, schedules, records_of(resident.id), now or _now(), form_title)
 
 
+def _records_that_count(resident_ids):
+    """The ids of the records the due rule reads, for these residents: per form, the latest complete
+    submitted or signed one, and every draft and incomplete one (not a year of history per resident)."""
+    complete = and_(AssessmentRecord.status.in_(sorted(DONE)), AssessmentRecord.submission_id.is_not(None),
+                    AssessmentRecord.taken_at.is_not(None))
+    ranked = select(
+        AssessmentRecord.id, complete.label("complete"),
+        func.row_number().over(
+            partition_by=(AssessmentRecord.resident_id, AssessmentRecord.form_key, complete),
+            order_by=(AssessmentRecord.taken_at.desc().nulls_first(), AssessmentRecord.id.desc()),
+        ).label("rank"),
+    ).where(AssessmentRecord.resident_id.in_(resident_ids)).subquery()
+    return select(ranked.c.id).where(or_(ranked.c.rank == 1, ranked.c.complete.is_(False)))
+
+
 def due_table(home_ids, now: dt.datetime | None = None, title: Callable[[str], str] | None = None,
               ) -> list[tuple[Any, DueLine]]:
     """Every scheduled assessment of the residents living in these homes, soonest due first, in a
@@ -111,12 +127,14 @@ def due_table(home_ids, now: dt.datetime | None = None, title: Callable[[str], s
     residents = db.session.scalars(
         select(Resident).where(Resident.home_id.in_(sorted(schedules)), Resident.voided_at.is_(None),
                                Resident.status.in_([ResidentStatus.in_residence, ResidentStatus.hospital_leave]))
+        .options(selectinload(Resident.stays))  # each line reads the current stay: one query, not one each
         .order_by(Resident.last_name, Resident.first_name, Resident.id)
     ).all() if schedules else []
     by_resident: dict[int, list[AssessmentRecord]] = {}
     if residents:
         for record in db.session.scalars(
-            select(AssessmentRecord).where(AssessmentRecord.resident_id.in_([r.id for r in residents]))
+            select(AssessmentRecord).where(AssessmentRecord.id.in_(_records_that_count([r.id for r in residents])))
+            .options(defer(AssessmentRecord.answers), defer(AssessmentRecord.band_response))
             .order_by(AssessmentRecord.taken_at.desc().nulls_first(), AssessmentRecord.id.desc())
         ):
             by_resident.setdefault(record.resident_id, []).append(record)

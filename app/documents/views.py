@@ -67,7 +67,15 @@ def recent_assessments(limit_per_home: int = 10) -> list[dict]:
     for home_id, name in sorted(homes.items(), key=lambda item: item[1]):
         for sub in store.list_submissions(home_id=home_id, limit=limit_per_home):
             if sub.status != VOIDED:
-                found.append({"submission": sub, "home_name": name, "resident": resident_label(sub.resident_id)})
+                found.append({"submission": sub, "home_name": name})
+    # the residents named, in one (home-scoped) query rather than one per assessment
+    from app.residents.models import Resident
+
+    ids = sorted({item["submission"].resident_id for item in found if item["submission"].resident_id is not None})
+    named = {r.id: r.full_name for r in db.session.scalars(select(Resident).where(Resident.id.in_(ids)))} if ids else {}
+    for item in found:
+        rid = item["submission"].resident_id
+        item["resident"] = named[rid] if rid in named else resident_label(rid)
     found.sort(key=lambda item: item["submission"].taken_at, reverse=True)
     return found
 

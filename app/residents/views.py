@@ -3,6 +3,8 @@ change through the actions on the resident's profile), bed periods and hospital 
 
 from __future__ import annotations
 
+import contextvars
+
 from flask import abort, flash, g, has_request_context, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
@@ -10,7 +12,7 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 from wtforms import BooleanField, StringField
 from wtforms.validators import Optional
 
@@ -179,8 +181,22 @@ class InChosenUnit(BaseFilter):
         return query.filter(self.model.id.in_(living_there))
 
 
+_listing: contextvars.ContextVar[bool] = contextvars.ContextVar("resident_listing", default=False)
+# Encrypted columns no column of the list reads (the age column reads the date of birth): not
+# loaded, so not decrypted, for a list page. A record's own page loads them as before.
+LIST_SKIPS = ("nhs_number", "allergies", "conditions", "key_risks", "communication_needs")
+
+
 class ResidentListInterface(NaturalInterface):
-    """Loads each page's current stays, beds, rooms and units in a few queries, not per row."""
+    """Loads each page's current stays, beds, rooms and units in a few queries, not per row, and
+    leaves out the encrypted columns the list does not show."""
+
+    def query(self, *args, **kwargs):
+        token = _listing.set(True)
+        try:
+            return super().query(*args, **kwargs)
+        finally:
+            _listing.reset(token)
 
     def apply_all(self, query, *args, **kwargs):
         query = super().apply_all(query, *args, **kwargs)
@@ -188,6 +204,8 @@ class ResidentListInterface(NaturalInterface):
             query = query.options(
                 selectinload(Resident.stays).selectinload(Stay.bed).selectinload(Bed.room).selectinload(Room.unit)
             )
+            if _listing.get():
+                query = query.options(*(defer(getattr(Resident, name)) for name in LIST_SKIPS))
         return query
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 from flask_appbuilder.security.sqla.models import Role
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.residents.models import Resident
@@ -147,3 +147,57 @@ def test_a_request_reads_the_users_homes_once(client, auth, world, monkeypatch):
         reads.clear()
         assert client.get(url).status_code == 200
         assert len(reads) == 1, name
+
+
+def test_the_resident_list_decrypts_only_what_it_shows(client, auth, world, monkeypatch):
+    """The list shows the age (from the encrypted date of birth) and no other encrypted field: the
+    NHS number, allergies, conditions, risks and communication needs are not read, so not decrypted.
+    The resident's own page still reads and shows them."""
+    from app import crypto
+
+    decrypted = []
+    ring = crypto.keyring()
+    original = type(ring).decrypt
+    monkeypatch.setattr(type(ring), "decrypt", lambda self, value: decrypted.append(1) or original(self, value))
+    auth.login("manager")
+    client.get("/residentview/list/")
+    decrypted.clear()
+    html = client.get("/residentview/list/").get_data(as_text=True)
+    shown = db.session.scalar(
+        select(func.count()).select_from(Resident).where(Resident.home_id == world.home_a.id,
+                                                          Resident.voided_at.is_(None))
+        .execution_options(skip_home_scope=True))
+    assert shown and "Age" in html
+    assert len(decrypted) <= min(shown, 25)  # one date of birth per row at most
+    decrypted.clear()
+    rid = _resident_of(world)
+    assert client.get(f"/residentview/show/{rid}").status_code in (200, 302)
+    assert client.get(f"/residents/{rid}/").status_code == 200
+    assert decrypted  # the profile reads the encrypted fields it shows
+
+
+def test_the_due_list_sends_as_many_statements_for_six_residents_as_for_one(client, auth, world, sql, db_session):
+    """No query per resident (their stay) and no year of history per resident: the due rule reads
+    the latest complete assessment of each form, and drafts."""
+    import datetime as dt
+
+    from app.audit import acting_as
+    from app.homes.models import Bed
+    from app.residents import stays
+    from tests.factories import make_bed, make_resident
+
+    auth.login("manager")
+    client.get("/assessments/due/")
+    with sql() as before:
+        assert client.get("/assessments/due/").status_code == 200
+    with acting_as(None, "test"):
+        for n in range(5):
+            bed = make_bed(world.room_a, label=f"P{n}")
+            resident = make_resident(world.home_a, first_name=f"Per{n}", last_name="Formance")
+            stays.admit_resident(resident.id, bed.id, dt.datetime.now(dt.UTC) - dt.timedelta(days=40))
+        db_session.commit()
+    with sql() as after:
+        html = client.get("/assessments/due/").get_data(as_text=True)
+    assert "Formance" in html
+    assert len(after) == len(before), [s[:80] for s in after]
+    assert Bed  # the beds were made in home A's room
