@@ -157,6 +157,8 @@ def _init_request_context(app: Flask) -> None:
     app.jinja_env.globals["now_local"] = ukdates.now_local_input
     app.jinja_env.filters["ukdate"] = ukdates.format_date
     app.jinja_env.filters["ukdatetime"] = ukdates.format_datetime
+    app.jinja_env.filters["longdate"] = ukdates.long_date  # months spelled out in the reader's language
+    app.jinja_env.filters["monthyear"] = ukdates.month_year
     i18n.init_app(app)
 
     @app.context_processor

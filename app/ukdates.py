@@ -92,6 +92,37 @@ def format_datetime(value) -> str:
     return value.astimezone(LONDON).strftime(DATETIME_FORMAT)
 
 
+def _reader_locale(locale: str | None) -> str:
+    if locale is None:
+        from flask import has_request_context
+
+        if has_request_context():
+            from flask_babel import get_locale
+
+            locale = str(get_locale() or "")
+    return "cy" if str(locale or "").lower().startswith("cy") else "en_GB"
+
+
+def long_date(value, locale: str | None = None) -> str:
+    """A date with its month spelled out, in the reader's language: 12 April 1938, 12 Ebrill 1938."""
+    from babel.dates import format_date as babel_date
+
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(LONDON).date()
+    return babel_date(value, "d MMMM y", locale=_reader_locale(locale))
+
+
+def month_year(value, locale: str | None = None) -> str:
+    """A month and year in the reader's language: April 2026, Ebrill 2026."""
+    from babel.dates import format_date as babel_date
+
+    if value is None:
+        return ""
+    return babel_date(value, "LLLL y", locale=_reader_locale(locale))
+
+
 def now_local_input() -> str:
     """Now in UK local time, as a browser's date-and-time input takes it (times that are usually now)."""
     return dt.datetime.now(LONDON).strftime("%Y-%m-%dT%H:%M")

@@ -48,10 +48,9 @@ def _locale() -> str:
 
 def long_date(value: dt.date, locale: str | None = None) -> str:
     """12 April 1938, or 12 Ebrill 1938 for a Welsh reader."""
-    from babel.dates import format_date
+    from app.ukdates import long_date as spelled_out
 
-    locale = locale or _locale()
-    return format_date(value, "d MMMM y", locale="cy" if locale == "cy" else "en_GB")
+    return spelled_out(value, locale or _locale())
 
 
 def _value(value):

@@ -78,3 +78,12 @@ def test_reminders_are_put_into_words_when_read_in_the_readers_language(client, 
     assert WATERLOW_CY in welsh and "1 Rhagfyr 2026" in welsh
     assert "An old reminder, in English" in welsh  # rows written before stay readable
     client.get("/lang/en")
+
+
+def test_months_spelled_out_in_the_readers_language(client, auth):
+    from app.ukdates import long_date, month_year
+
+    assert long_date(dt.date(1938, 4, 12), "cy") == "12 Ebrill 1938"
+    assert long_date(dt.date(1938, 4, 12), "en-GB") == "12 April 1938"
+    assert month_year(dt.date(2026, 12, 1), "cy") == "Rhagfyr 2026"
+    assert long_date(dt.datetime(2026, 6, 30, 23, 30, tzinfo=dt.UTC), "en-GB") == "1 July 2026"  # London's day
