@@ -1,11 +1,12 @@
 """Schemathesis over the OpenAPI document: no operation answers a 5xx, whatever it is sent.
 
-Every operation of /api/v1/_openapi is called with requests generated from its schema (valid and
-invalid bodies, path and query values), signed in with a bearer token as the administrator (who
-reaches every operation) and as a Home Manager of one home (who is refused some and scoped on the
-rest). Bounded for CI: SCHEMATHESIS_MAX_EXAMPLES per operation and role (default 3), no per-example
-deadline, the same examples on every run (derandomised) so a failure reproduces. Raise the number
-locally to search harder: `SCHEMATHESIS_MAX_EXAMPLES=25 pytest tests/security/test_schemathesis.py`.
+Every operation of /api/v1/_openapi is called with requests generated from its schema (requests
+that fit it and requests that do not: bodies, path and query values), signed in with a bearer
+token as the administrator (who reaches every operation) and as a Home Manager of one home (who
+is refused some and scoped on the rest). Bounded for CI: SCHEMATHESIS_MAX_EXAMPLES per operation
+and role (default 3), no per-example deadline, the same examples on every run (derandomised) so a
+failure reproduces. To search harder locally:
+`SCHEMATHESIS_MAX_EXAMPLES=25 pytest tests/security/test_schemathesis.py`.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ import time
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import PASSWORD
 
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is pinned in requirements.txt")
+from schemathesis.generation.modes import GenerationMode  # noqa: E402
 from schemathesis.transport.wsgi import WSGI_TRANSPORT  # noqa: E402
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "3"))
@@ -42,12 +45,22 @@ def _operations(client, token):
     return operations
 
 
+def _strategy(operation):
+    """Requests that fit the schema and requests that do not (wrong types, missing fields, extra ones)."""
+    strategies = [operation.as_strategy(GenerationMode.POSITIVE)]
+    try:
+        strategies.append(operation.as_strategy(GenerationMode.NEGATIVE))
+    except Exception:  # noqa: BLE001 - nothing in this operation can be made invalid
+        pass
+    return st.one_of(*strategies)
+
+
 def _fuzz(client, operation, token, failures: list) -> int:
     calls = 0
 
     @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-    @given(operation.as_strategy())
+    @given(_strategy(operation))
     def call(case):
         nonlocal calls
         request = WSGI_TRANSPORT.serialize_case(case)
