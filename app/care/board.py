@@ -21,6 +21,7 @@ import datetime as dt
 from decimal import Decimal
 
 from flask import has_request_context, url_for
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
 
@@ -50,7 +51,11 @@ def _residents(home_id, unit_id):
     from app.homes.models import Bed, Room, Unit
     from app.residents.models import Resident, Stay, StayStatus
 
-    query = (select(Resident, Stay, Bed, Room, Unit, CareProfile)
+    query = (select(Resident.id, Resident.first_name, Resident.last_name, Resident.preferred_name,
+                    Resident.photo_filename, Resident.home_id, Stay.admitted_at, Bed.label.label("bed"),
+                    Room.number.label("room"), Unit.id.label("unit_id"), Unit.name.label("unit"),
+                    CareProfile.daily_fluid_target_ml, CareProfile.reposition_interval_h,
+                    CareProfile.bowel_alert_days)
              .join(Stay, Stay.resident_id == Resident.id).join(Bed, Stay.bed_id == Bed.id)
              .join(Room, Bed.room_id == Room.id).join(Unit, Room.unit_id == Unit.id)
              .outerjoin(CareProfile, CareProfile.resident_id == Resident.id)
@@ -71,11 +76,11 @@ def _hours(delta: dt.timedelta) -> str:
     return str(_l("%(d)s days", d=minutes // (24 * 60)))
 
 
-def _photo(resident) -> str | None:
-    if not resident.photo_filename or not has_request_context():
+def _photo(row) -> str | None:
+    if not row.photo_filename or not has_request_context():
         return None
     try:
-        return url_for("ResidentPhotoView.show", pk=resident.id)
+        return url_for("ResidentPhotoView.show", pk=row.id)
     except Exception:  # the photo view is optional; the board works without it
         return None
 
@@ -87,7 +92,7 @@ def at_risk(home_id: int | None, unit_id: int | None = None, now: dt.datetime | 
     people = _residents(home_id, unit_id)
     if not people:
         return []
-    ids = [row[0].id for row in people]
+    ids = [row.id for row in people]
     local_now = now.astimezone(LONDON)
     day_start, _ = london_day_bounds(local_now.date())
     since_24h = now - dt.timedelta(hours=24)
@@ -127,16 +132,16 @@ def at_risk(home_id: int | None, unit_id: int | None = None, now: dt.datetime | 
     elapsed_h = (local_now - local_now.replace(hour=FLUID_DAY_START_H, minute=0, second=0, microsecond=0))
     day_share = min(max(Decimal(elapsed_h.total_seconds()) / Decimal(FLUID_DAY_HOURS * 3600), Decimal(0)), Decimal(1))
     out = []
-    for resident, stay, bed, _room, unit, care_profile in people:
+    for person in people:
         reasons = []
-        agg = aggregates.get(resident.id)
-        scored = news2.get(resident.id)
+        agg = aggregates.get(person.id)
+        scored = news2.get(person.id)
         if scored is not None and ((scored.total or 0) >= 5 or (scored.single or 0) >= 3):
             reasons.append({"code": "news2_high", "severity": "high" if (scored.total or 0) >= 5 else "medium",
                             "text": str(_l("NEWS2 %(total)s in the last 24 hours%(red)s", total=scored.total,
                                            red=str(_l(" (a 3 in one parameter)")) if (scored.single or 0) >= 3
                                            else ""))})
-        target = Decimal(care_profile.daily_fluid_target_ml if care_profile else DEFAULT_TARGET_ML)
+        target = Decimal(person.daily_fluid_target_ml or DEFAULT_TARGET_ML)
         if agg is not None and agg.drinks:
             today = Decimal(agg.today_ml or 0)
             last24 = Decimal(agg.last24_ml or 0)
@@ -149,7 +154,7 @@ def at_risk(home_id: int | None, unit_id: int | None = None, now: dt.datetime | 
                                                "today, %(expected)s mL expected by now",
                                                last24=int(last24), target=int(target), today=int(today),
                                                expected=int(expected)))})
-        interval = care_profile.reposition_interval_h if care_profile else None
+        interval = person.reposition_interval_h
         if interval:
             turned = _aware(agg.turned_at) if agg is not None and agg.turned_at is not None else None
             if turned is None or now - turned > dt.timedelta(hours=interval):
@@ -160,16 +165,16 @@ def at_risk(home_id: int | None, unit_id: int | None = None, now: dt.datetime | 
                                 "text": str(_l("Last turned %(ago)s ago (every %(h)s h)", ago=_hours(late), h=interval))
                                 if late else str(_l("No repositioning recorded this week (every %(h)s h)",
                                                     h=interval))})
-        loss = _weight_loss(weights.get(resident.id, ()), now)
+        loss = _weight_loss(weights.get(person.id, ()), now)
         if loss is not None:
             pct, latest, before = loss
             reasons.append({"code": "weight_loss", "severity": "high" if pct >= 10 else "medium",
                             "text": str(_l("Weight down %(pct)s%% in a month (%(before)s kg to %(latest)s kg)",
                                            pct=pct, before=before, latest=latest))})
-        bowel_days = (care_profile.bowel_alert_days if care_profile else None) or DEFAULT_BOWEL_DAYS
+        bowel_days = person.bowel_alert_days or DEFAULT_BOWEL_DAYS
         limit = dt.timedelta(days=bowel_days)
         opened = _aware(agg.bowels_at) if agg is not None and agg.bowels_at is not None else None
-        admitted = _aware(stay.admitted_at)
+        admitted = _aware(person.admitted_at)
         if (opened is None and now - admitted > limit) or (opened is not None and now - opened > limit):
             reasons.append({"code": "no_bowels", "severity": "medium",
                             "text": str(_l("No bowel movement for %(ago)s", ago=_hours(now - opened))) if opened
@@ -177,10 +182,12 @@ def at_risk(home_id: int | None, unit_id: int | None = None, now: dt.datetime | 
         if not reasons:
             continue
         reasons.sort(key=lambda r: (r["severity"] != "high", REASONS.index(r["code"])))
+        preferred = f" ({person.preferred_name})" if person.preferred_name else ""
         out.append({
-            "resident_id": resident.id, "name": resident.full_name, "room": str(bed), "unit": unit.name,
-            "unit_id": unit.id, "home_id": resident.home_id, "photo_url": _photo(resident), "reasons": reasons,
-            "entry_url": f"/care/entry/?resident={resident.id}", "profile_url": f"/residents/{resident.id}/",
+            "resident_id": person.id, "name": f"{person.first_name} {person.last_name}{preferred}",
+            "room": gettext("Room %(room)s bed %(bed)s", room=person.room, bed=person.bed), "unit": person.unit,
+            "unit_id": person.unit_id, "home_id": person.home_id, "photo_url": _photo(person), "reasons": reasons,
+            "entry_url": f"/care/entry/?resident={person.id}", "profile_url": f"/residents/{person.id}/",
         })
     out.sort(key=lambda r: (not any(x["severity"] == "high" for x in r["reasons"]), -len(r["reasons"]), r["name"]))
     return out

@@ -160,13 +160,18 @@ def _same_resident(found, resident):
 def _insert_once(model, row, home_id: int, key: str | None):
     """Insert `row` (already added with its children) under a savepoint. When another request saved
     the same key first, the database refuses the copy and the first one is returned instead."""
+    if key is None:  # nothing another request could have saved first: no savepoint needed
+        db.session.add(row)
+        db.session.flush()
+        row.was_created = True
+        return row, True
     savepoint = db.session.begin_nested()
     try:
         db.session.add(row)
         db.session.flush()
     except IntegrityError:
         savepoint.rollback()
-        found = _existing(model, home_id, key) if key else None
+        found = _existing(model, home_id, key)
         if found is None:
             raise
         return found, False
