@@ -95,3 +95,6 @@ def _locale() -> str:
 
 def init_app(app) -> None:
     app.jinja_env.globals["band_badge"] = band_badge
+    from app.assessments.jobs import task_title
+
+    app.jinja_env.filters["task_title"] = task_title  # {{ task|task_title }}: in the reader's language

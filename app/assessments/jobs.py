@@ -63,15 +63,7 @@ def _task(record: AssessmentRecord, action: dict, index: int, form_title: str, t
     source = f"band:{record.submission_id}:{index}"
     if db.session.scalar(select(Task.id).where(Task.source == source)) is not None:
         return 0
-    target = action.get("to")
-    target = localised(target) if isinstance(target, dict) else (target or "")
-    if action.get("type") == "refer":
-        title = str(_l("Refer to %(to)s", to=target))
-    elif action.get("type") == "create_care_plan_need":
-        title = str(_l("Care plan: add the need \u201c%(need)s\u201d", need=_need_text(action)))
-    else:
-        task = action.get("task")
-        title = (localised(task) if isinstance(task, dict) else task) or str(_l("Follow up the assessment"))
+    title = action_title(action)
     urgency = action.get("urgency") or "routine"
     due = taken.date() + dt.timedelta(days=URGENCY_DAYS.get(urgency, 7))
     db.session.add(Task(
@@ -83,9 +75,58 @@ def _task(record: AssessmentRecord, action: dict, index: int, form_title: str, t
     return 1
 
 
-def _need_text(action: dict) -> str:
+def _need_text(action: dict, locale: str | None = None) -> str:
     need = action.get("need")
-    return (localised(need) if isinstance(need, dict) else str(need or "")).strip()
+    return (localised(need, locale) if isinstance(need, dict) else str(need or "")).strip()
+
+
+def action_title(action: dict, locale: str | None = None) -> str:
+    """The task a band action makes, in words (English when the job writes it; the reader's
+    language when shown, see task_title)."""
+    target = action.get("to")
+    target = localised(target, locale) if isinstance(target, dict) else (target or "")
+    if action.get("type") == "refer":
+        return str(_l("Refer to %(to)s", to=target))
+    if action.get("type") == "create_care_plan_need":
+        return str(_l("Care plan: add the need \u201c%(need)s\u201d", need=_need_text(action, locale)))
+    task = action.get("task")
+    return (localised(task, locale) if isinstance(task, dict) else task) or str(_l("Follow up the assessment"))
+
+
+def task_title(task) -> str:
+    """A task's title in the reader's language: a task a band action made (source band:<submission>:<n>)
+    is put into words again from its form's band, when shown; any other task, or one whose form cannot
+    be read, shows its stored title."""
+    from flask import g, has_request_context
+    from flask_babel import force_locale
+
+    from app.assessments.bands import _locale
+
+    source = getattr(task, "source", None) or ""
+    stored = getattr(task, "title", "") or ""
+    parts = source.split(":")
+    if len(parts) != 3 or parts[0] != "band" or not parts[2].isdigit():
+        return stored
+    cache = g.setdefault("_task_action_cache", {}) if has_request_context() else {}
+    if source not in cache:
+        cache[source] = None
+        try:
+            store = get_store()
+            submission = store.get_submission(parts[1])
+            if submission is not None and submission.band:
+                definition = store.load(submission.form_key, submission.version)
+                band = next((b for b in (definition.scoring or {}).get("bands", ())
+                             if b.get("code") == submission.band), None)
+                actions = list((band or {}).get("actions", ()))
+                index = int(parts[2])
+                with force_locale("en_GB"):  # the job wrote it in English
+                    written = action_title(actions[index], "en-GB")[:300] if index < len(actions) else None
+                if written == stored:
+                    cache[source] = actions[index]  # still the action that made this task
+        except Exception:  # a form that cannot be read: the stored title
+            log.warning("task %s: its band action could not be read", getattr(task, "id", None), exc_info=True)
+    action = cache[source]
+    return action_title(action, _locale())[:300] if action is not None else stored
 
 
 def _plan_lacks_need(resident_id: int, action: dict) -> bool:

@@ -128,5 +128,11 @@ class Task(HomeOwnedMixin, Model):
     resident = relationship("Resident")
     assigned_user = relationship(CareUser, foreign_keys=[assigned_user_id])
 
+    def title_in_words(self) -> str:
+        """The title in the reader's language (a band action's task is put into words when shown)."""
+        from app.assessments.jobs import task_title
+
+        return task_title(self)
+
     def __repr__(self) -> str:
         return self.title or ""

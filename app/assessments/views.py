@@ -35,6 +35,7 @@ LABELS = {
     "signed_role": _l("Role"),
     "signed_at": _l("Signed (UTC)"),
     "title": _l("Task"),
+    "title_in_words": _l("Task"),
     "detail": _l("Detail"),
     "due_on": _l("Due on"),
     "assigned_role": _l("Role"),
@@ -119,7 +120,7 @@ class TaskView(TaskRules, CareModelView):
     datamodel = SQLAInterface(Task)
     class_permission_name = "Tasks"
     list_title = show_title = add_title = edit_title = _l("Tasks")
-    list_columns = ["title", "resident", "due_on", "assigned_role", "assigned_user", "status", "home"]
+    list_columns = ["title_in_words", "resident", "due_on", "assigned_role", "assigned_user", "status", "home"]
     add_columns = edit_columns = ["title", "detail", "resident", "due_on", "assigned_role", "assigned_user"]
     show_columns = ["home", "title", "detail", "resident", "due_on", "assigned_role", "assigned_user", "status",
                     "outcome_reason", "source", "closed_at"]
