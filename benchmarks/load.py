@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -35,6 +36,52 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 BASELINE_PREFIXES = ("stock:", "bare ")
 STOCK_LIST, STOCK_SHOW = "stock: ModelView list", "stock: ModelView show"
+# Request types by method and path, to read gunicorn's access logs: the time each request spent in
+# a worker (%(D)s), without the time it queued for one. Ratios to the stock list are taken on these.
+SERVER_TYPES = [(re.compile(p), name) for p, name in [
+    (r"^GET /login/\?", "sign in (form)"), (r"^POST /login/\?", "sign in"), (r"^GET /logout/", "sign out"),
+    (r"^POST /api/v1/security/login\?", "API sign in (JWT)"), (r"^GET /residentview/list/", "resident list"),
+    (r"^GET /residents/search", "resident search"), (r"^GET /residents/\d+/\?", "resident profile"),
+    (r"^GET /assessments/resident/\d+/\?", "assessments tab"),
+    (r"^GET /assessments/resident/\d+/fill/", "assessment form"),
+    (r"^POST /assessments/resident/\d+/fill/", "assessment submit"), (r"^GET /assessments/due/", "due list"),
+    (r"^GET /taskview/list/", "tasks"), (r"^GET /occupancy/", "occupancy"),
+    (r"^GET /careplans/resident/\d+/", "care plans"), (r"^GET /documents/\?", "documents"),
+    (r"^GET /api/v1/residents/\?q", "REST list"), (r"^GET /api/v1/residents/\d+\?", "REST show"),
+]]
+STOCK_TYPES = [(re.compile(p), name) for p, name in [
+    (r"^GET /stockresidentview/list/", STOCK_LIST), (r"^GET /stockresidentview/show/", STOCK_SHOW),
+    (r"^GET /api/v1/stockresident/", "stock: REST list"), (r"^GET /bare", "bare Flask JSON"),
+    (r"^POST /login/\?", "stock: sign in"),
+]]
+ACCESS_FORMAT = "%(m)s %(U)s?%(q)s %(s)s %(D)s"
+
+
+def server_times(log: Path, types) -> dict[str, list[float]]:
+    """Milliseconds spent in a worker per request type, from an access log in ACCESS_FORMAT."""
+    found: dict[str, list[float]] = {}
+    if not log.exists():
+        return found
+    for line in log.read_text(errors="replace").splitlines():
+        parts = line.rsplit(" ", 2)
+        if len(parts) != 3 or not parts[2].isdigit():
+            continue
+        for pattern, name in types:
+            if pattern.search(parts[0]):
+                found.setdefault(name, []).append(int(parts[2]) / 1000)
+                break
+    return found
+    for line in log.read_text(errors="replace").splitlines():
+        parts = line.rsplit(" ", 2)
+        if len(parts) != 3 or not parts[2].isdigit():
+            continue
+        request = parts[0].replace(" ?", "?", 1) if "?" not in parts[0].split(" ", 1)[-1][:1] else parts[0]
+        method_path = request if "?" in request else request
+        for pattern, name in types:
+            if pattern.search(method_path):
+                found.setdefault(name, []).append(int(parts[2]) / 1000)
+                break
+    return found
 
 
 def free_port() -> int:
@@ -192,6 +239,22 @@ def summarise(samples: list, seconds: float) -> dict:
     return result
 
 
+def server_summary(ours: dict[str, list[float]], stock: dict[str, list[float]]) -> dict:
+    """Per request type: p50 and p95 of the time in a worker, and the p50 as a multiple of the stock
+    list's (and, for shows, of the stock show's)."""
+    figures = {}
+    base = percentile(stock.get(STOCK_LIST, []), 50)
+    base_show = percentile(stock.get(STOCK_SHOW, []), 50)
+    for name, times in [*ours.items(), *stock.items()]:
+        entry = {"count": len(times), "p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95)}
+        if base:
+            entry["x_stock_list"] = round(entry["p50_ms"] / base, 2)
+        if base_show and name in ("resident profile", "REST show"):
+            entry["x_stock_show"] = round(entry["p50_ms"] / base_show, 2)
+        figures[name] = entry
+    return figures
+
+
 def print_table(result: dict) -> None:
     print(f"\n{'request':32} {'count':>6} {'err':>4} {'p50':>7} {'p95':>7} {'p99':>7} {'x stock list':>12}")
     for group in ("per_type", "baselines"):
@@ -202,6 +265,10 @@ def print_table(result: dict) -> None:
           f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms; "
           f"errors {result['errors']}")
     print("worker memory (peak RSS, MiB):", result.get("rss_mib"))
+    print(f"\ntime in a worker (gunicorn access log, no queueing)\n{'request':32} {'count':>6} {'p50':>7} {'p95':>7} "
+          f"{'x stock list':>12}")
+    for name, f in sorted(result.get("server_ms", {}).items(), key=lambda item: -item[1]["p50_ms"]):
+        print(f"{name:32} {f['count']:>6} {f['p50_ms']:>7} {f['p95_ms']:>7} {f.get('x_stock_list', ''):>12}")
 
 
 def main() -> None:
@@ -237,16 +304,18 @@ def main() -> None:
            "AUTH_RATE_LIMIT": "1000000 per minute", "AUTH_USERNAME_RATE_LIMIT": "1000000 per minute",
            "SESSION_IDLE_MINUTES": "120", "STOCK_DATABASE_URL": args.database, "PYTHONPATH": str(ROOT)}
     gunicorn = [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "--timeout", "120",
-                "--graceful-timeout", "5", "--log-level", "warning"]
+                "--graceful-timeout", "5", "--log-level", "warning", "--access-logformat", ACCESS_FORMAT]
     app = stock = None
     # FAB's permissions of the stock app, made once before its workers start (not by two at once)
     subprocess.run([sys.executable, "-c", "from stock_app import create_app; create_app()"], cwd=ROOT / "benchmarks",
                    env=env, check=True, capture_output=True)
     env["STOCK_UPDATE_PERMS"] = "0"
     try:
-        app = start([*gunicorn, "-b", f"127.0.0.1:{port}", "app:create_app()"], env, work / "app.log")
-        stock = start([*gunicorn, "-b", f"127.0.0.1:{stock_port}", "stock_app:create_app()"], env,
-                      work / "stock.log", cwd=ROOT / "benchmarks")
+        app = start([*gunicorn, "--access-logfile", str(work / "app-access.log"), "-b", f"127.0.0.1:{port}",
+                     "app:create_app()"], env, work / "app.log")
+        stock = start([*gunicorn, "--access-logfile", str(work / "stock-access.log"), "-b",
+                       f"127.0.0.1:{stock_port}", "stock_app:create_app()"], env, work / "stock.log",
+                      cwd=ROOT / "benchmarks")
         wait_until_up(f"{host}/health", app, work / "app.log")
         wait_until_up(f"{stock_host}/bare", stock, work / "stock.log")
         sampler = MemorySampler({"app": app, "stock": stock})
@@ -270,6 +339,8 @@ def main() -> None:
         # the load itself: from the first to the last request (not locust's start-up)
         result = summarise(samples, min(seconds, float(args.duration)))
         result["rss_mib"] = sampler.peak
+        result["server_ms"] = server_summary(server_times(work / "app-access.log", SERVER_TYPES),
+                                             server_times(work / "stock-access.log", STOCK_TYPES))
         result["users"], result["workers"], result["logs"] = args.users, args.workers, str(work)
     finally:
         stop(app)
