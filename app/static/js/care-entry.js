@@ -161,13 +161,14 @@
   }
 
   async function sendAll() {
-    var keys = load().filter(function (e) { return mine(e) && e.state === "waiting"; })
-      .map(function (e) { return e.key; });
+    // Oldest first; an entry made while this runs is sent in the same pass; each entry once per pass.
+    var tried = {};
     var problem = "";
     var later = false;
-    for (var i = 0; i < keys.length; i++) {
-      var entry = find(keys[i]);
-      if (!entry || entry.state !== "waiting") { continue; }  // another tab sent it meanwhile
+    for (;;) {
+      var entry = load().filter(function (e) { return mine(e) && e.state === "waiting" && !tried[e.key]; })[0];
+      if (!entry) { break; }
+      tried[entry.key] = true;
       var outcome = await sendOne(entry, false);
       render();
       if (outcome === "offline") { problem = "offline"; break; }
