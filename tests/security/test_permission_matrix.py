@@ -25,6 +25,8 @@ NO_SUCH_ID = "2147483000"
 ALSO_NEEDS = {
     "CarePlanPagesView.print_plan": ("can_write", "Documents and jobs"),
     "CarePlanPagesView.print_home": ("can_write", "Documents and jobs"),
+    "HandoverView.print_handover": ("can_write", "Documents and jobs"),
+    "SbardView.print_sbard": ("can_write", "Documents and jobs"),
     "BillingPagesView.run": ("can_write", "Invoice runs"),
     "BillingPagesView.close": ("can_write", "Invoice runs"),
     "BillingPagesView.export": ("can_write", "Invoice runs"),
