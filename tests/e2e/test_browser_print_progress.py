@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
+from tests.integration.jobs.conftest import files_dir, inline  # noqa: F401  (the document is made inline)
 
+
+@pytest.mark.usefixtures("inline")
 def test_printing_a_care_plan_shows_progress_then_the_download_in_place(users, world, db_session, screens):
     from playwright.sync_api import expect
 
