@@ -222,3 +222,25 @@ def test_carer_marks_on_the_page_and_the_manager_sees_the_home_acquired_count(cl
     assert '<strong class="pressure-open">1</strong>' in listed  # the admission one is not counted
     start = client.get("/").get_data(as_text=True)
     assert "pressure damage acquired in the home" in start
+
+
+def test_on_the_pages_a_mark_heals_and_another_is_voided_with_its_reason(client, auth, world, files_dir):
+    headers = auth.headers("carer")
+    healing = client.post(API, json=mark_body(world.resident_a.id), headers=headers).get_json()
+    wrong = client.post(API, json=mark_body(world.resident_a.id, kind="rash", category=None), headers=headers)
+    wrong = wrong.get_json()
+    auth.login("carer")
+    no_reason = client.post(f"/care/body-map/mark/{wrong['id']}/void", data={"reason": ""})
+    assert no_reason.status_code == 422 and "Reason" in no_reason.get_data(as_text=True)
+    assert client.post(f"/care/body-map/mark/{wrong['id']}/void", data={"reason": "Not a rash: a shadow"}
+                       ).status_code == 302
+    healed = client.post(f"/care/body-map/mark/{healing['id']}/healed",
+                         data={"healed_on": today().strftime("%d/%m/%Y"), "note": "Skin intact"})
+    assert healed.status_code == 302
+    page = client.get(f"/care/body-map/resident/{world.resident_a.id}/").get_data(as_text=True)
+    assert "Not a rash: a shadow" in page and f"healed {today().strftime('%d/%m/%Y')}" in page
+    shown = client.get(f"/care/body-map/mark/{wrong['id']}/").get_data(as_text=True)
+    assert "Not a rash: a shadow" in shown and "Add an entry" not in shown
+    db.session.expire_all()
+    assert db.session.get(BodyMark, wrong["id"]).voided_at is not None  # kept, not deleted
+    assert db.session.get(BodyMark, healing["id"]).healed_note == "Skin intact"
