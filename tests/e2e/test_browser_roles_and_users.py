@@ -19,8 +19,8 @@ def _menu_links(page) -> list[str]:
     links = []
     for href in page.locator("header a[href]").evaluate_all("els => els.map(e => e.getAttribute('href'))"):
         path = urllib.parse.urlsplit(href).path
-        if not path or path == "/" or href.startswith("#") or path.startswith(("/lang/", "/logout", "/users/", "/resetmypassword",
-                                                                 "/userinfoedit", "/account/", "/notifications")):
+        user_menu = ("/lang/", "/logout", "/users/", "/resetmypassword", "/userinfoedit", "/account/", "/notifications")
+        if not path or path == "/" or href.startswith("#") or path.startswith(user_menu):
             continue
         if path not in links:
             links.append(path)
