@@ -126,7 +126,8 @@ class Staff(HttpUser):
         if page.status_code != 200 or "_token" not in hidden:
             return
         answers = {"bmi_kg_m2": f"{random.uniform(17, 30):.1f}",
-                   "unplanned_weight_loss_percent_past_3_6_months": f"{random.uniform(0, 8):.1f}"}
+                   "unplanned_weight_loss_percent_past_3_6_months": f"{random.uniform(0, 8):.1f}",
+                   "acutely_ill_and_no_nutritional_intake_over_5_days": random.choice(["true", "false"])}
         with self.client.post(url, data={**hidden, **answers}, name="assessment submit", allow_redirects=False,
                               catch_response=True) as response:
             if response.status_code != 302:
