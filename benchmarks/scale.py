@@ -14,7 +14,8 @@ real submissions made through the assessment service (one per standard form), ea
 own id, resident, home and time, and chained into the audit trail in bulk (`app.audit._append`).
 
 Hooks for later capabilities: `EXTRA_BUILDERS` (a list of callables `(ctx) -> dict`) runs after
-the rest, e.g. daily care records (app/care/) or medicines; each returns counts to report.
+the rest; each returns counts to report. `--care-days N` adds N days of daily care records
+(app/care/: notes, charts, vital signs) for the current residents; medicines will go the same way.
 
 Prints what it built, how long it took and the database's size; the last line is JSON.
 """
@@ -378,6 +379,38 @@ def _notifications(ctx) -> dict:
     return {"notifications": len(rows)}
 
 
+def care_records(days: int):
+    """A builder for EXTRA_BUILDERS: `days` of daily care records (drinks, meals, bowels, notes,
+    weights, vital signs, turns) for the current residents, with the set-based inserts of
+    benchmarks/bench_care.py (app/care/), and a care profile each."""
+
+    def _care_records(ctx) -> dict:
+        from bench_care import RECORDS_SQL
+        from sqlalchemy import text
+
+        from app.extensions import db
+
+        db.session.execute(text(
+            "INSERT INTO care_profile (home_id, resident_id, daily_fluid_target_ml, reposition_interval_h, "
+            "height_cm, spo2_scale, bowel_alert_days, updated_at) SELECT home_id, id, 1500, "
+            "CASE WHEN id % 5 = 0 THEN 2 END, 165, 1, 3, now() FROM resident WHERE status = 'in_residence'"))
+        db.session.commit()
+        end = ctx["now"] - dt.timedelta(hours=1)
+        counts = {}
+        with db.engine.connect() as conn:
+            conn.execute(text("SET session_replication_role = replica"))
+            for label, sql in RECORDS_SQL:
+                sql = sql.replace("FROM resident r ", "FROM (SELECT * FROM resident WHERE status = 'in_residence') r ")
+                counts[f"care {label}"] = conn.execute(text(sql), {"start": end - dt.timedelta(days=days),
+                                                                   "end": end}).rowcount
+                conn.commit()
+            conn.execute(text("SET session_replication_role = DEFAULT"))
+            conn.commit()
+        return counts
+
+    return _care_records
+
+
 def _audit(events) -> None:
     """Chain events about rows inserted in bulk into the audit trail, in bulk."""
     from app.audit import _append, _new_event, current_context
@@ -399,7 +432,11 @@ def main() -> None:
     parser.add_argument("--residents-per-home", type=int, default=60)
     parser.add_argument("--past-per-home", type=int, default=150)
     parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--care-days", type=int, default=0, help="days of daily care records (app/care/)")
     args = parser.parse_args()
+    if args.care_days:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        EXTRA_BUILDERS.append(care_records(args.care_days))
     print(f"Building {args.homes} homes x {args.residents_per_home} residents on {args.database}")
     result = build(args.database, args.homes, args.residents_per_home, args.past_per_home, args.seed)
     result.pop("usernames")
