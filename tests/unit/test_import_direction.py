@@ -1,5 +1,5 @@
 """Imports point one way: domain packages (homes, residents, ...) depend on the core (extensions,
-exceptions, labels, audit, crypto, tenancy); the core never imports a domain package, not even
+exceptions, labels, audit, crypto, tenancy, request_cache); the core never imports a domain package, not even
 inside a function, so no import circle can pass through it."""
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CORE = ["app.extensions", "app.exceptions", "app.labels", "app.audit", "app.crypto", "app.tenancy"]
+CORE = [
+    "app.extensions", "app.exceptions", "app.labels", "app.audit", "app.crypto", "app.tenancy", "app.request_cache",
+]
 
 
 def imported_modules(path: Path) -> set[str]:
