@@ -201,3 +201,25 @@ def test_the_due_list_sends_as_many_statements_for_six_residents_as_for_one(clie
     assert "Formance" in html
     assert len(after) == len(before), [s[:80] for s in after]
     assert Bed  # the beds were made in home A's room
+
+
+def test_the_permission_set_answers_as_flask_appbuilder_does_for_every_role(app, db_session):
+    """Every (permission, resource) of every role: the set read once per request gives the answer
+    Flask-AppBuilder's own query gives, and so does the menu check."""
+    from flask_appbuilder.security.sqla.manager import SecurityManager
+    from flask_appbuilder.security.sqla.models import PermissionView
+
+    sm = app.appbuilder.sm
+    pairs = [(pv.permission.name, pv.view_menu.name) for pv in db_session.scalars(select(PermissionView))]
+    roles = list(db_session.scalars(select(Role)))
+    assert len(roles) >= 10 and len(pairs) > 100
+    with app.test_request_context("/"):
+        for role in roles:
+            for permission, resource in pairs:
+                ours = sm.exist_permission_on_roles(resource, permission, [role.id])
+                theirs = SecurityManager.exist_permission_on_roles(sm, resource, permission, [role.id])
+                assert ours == theirs, (role.name, permission, resource)
+            menus = {m.view_menu.name for m in sm.find_roles_permission_view_menus("menu_access", [role.id])}
+            stock = {m.view_menu.name for m in SecurityManager.find_roles_permission_view_menus(
+                sm, "menu_access", [role.id])}
+            assert menus == stock, role.name
