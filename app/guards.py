@@ -260,8 +260,8 @@ def _read_q(raw: str):
     except prison.decoder.ParserException:
         if not current_app.config.get("FAB_API_ALLOW_JSON_QS", True):
             return None
-    except Exception:  # noqa: BLE001
-        return None
+    except Exception:  # noqa: BLE001 - e.g. "2.5e" as a number: FAB would not catch it (a 500)
+        raise JunkInput("q", _("The query cannot be read.")) from None
     try:
         return json.loads(raw)
     except ValueError:
