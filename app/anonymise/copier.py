@@ -210,7 +210,7 @@ class Anonymiser:
             "username": self.username, "person": self.person, "first_name": f.first_name,
             "last_name": f.last_name, "name": f.name, "names": f.names, "email": f.email, "phone": f.phone,
             "address": f.address, "address_line": f.address_line, "town": f.town, "postcode": f.postcode,
-            "nhs_number": f.nhs_number, "place": f.place, "text": f.text,
+            "nhs_number": f.nhs_number, "place": f.place, "reference": f.reference, "text": f.text,
         }.get(kind, f.text)
         return handler(value)
 

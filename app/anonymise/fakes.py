@@ -170,6 +170,13 @@ class Faker:
     def date_of_birth(self, value: dt.date, person) -> dt.date:
         return value + dt.timedelta(days=self.day_shift(person))
 
+    def reference(self, value: str) -> str:
+        """The same shape (letters for letters, digits for digits, the rest kept), other characters."""
+        rng = self.rng("reference", value)
+        out = "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ") if c.isalpha() else str(rng.randint(0, 9))
+                      if c.isdigit() else c for c in value)
+        return out if out != value else self.reference(value + "'")[: len(value)]
+
     # -- free text ---------------------------------------------------------------------------
 
     def text(self, value: str) -> str:

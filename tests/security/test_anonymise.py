@@ -138,7 +138,7 @@ def _add_source_people(db_session, world):
                            address="4 Royal York Crescent\nClifton\nBristol BS8 4QT", notes="Call Perpetua first"))
     db_session.add(Payer(home_id=home.id, name="Perpetua Ffoulkes", kind=PayerKind.third_party,
                          resident_id=resident.id, email=EMAILS[0], phone=PHONES[1],
-                         address="4 Royal York Crescent, Bristol", postcode="BS8 4QT"))
+                         address="4 Royal York Crescent, Bristol", postcode="BS8 4QT", account_reference="QFFOULK07"))
     db_session.add(AssessmentRecord(home_id=home.id, resident_id=resident.id, form_key="must", version=1,
                                     sha256="0" * 64, token="anonymise-test",
                                     answers={"notes": "Zebedee Quartermaine ate well", "count": 3}))
@@ -231,7 +231,7 @@ def test_the_copy_holds_nothing_of_the_source_and_works_in_the_app(app, runner, 
     dump = _dump(target, ring)
     assert len(dump) > 10_000
     needles = NAMES + [NHS, f"{NHS[:3]} {NHS[3:6]} {NHS[6:]}", BORN.isoformat(), BORN.strftime("%d/%m/%Y")] + \
-        POSTCODES + PHONES + EMAILS + ["9434765919", "9434765870", "Clifton Village Surgery", "Royal York"]
+        POSTCODES + PHONES + EMAILS + ["9434765919", "9434765870", "Clifton Village Surgery", "Royal York", "QFFOULK07"]
     found = [n for n in needles if n.casefold() in dump.casefold()]
     assert found == [], f"source values in the copy: {found}"
 
