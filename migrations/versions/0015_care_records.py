@@ -2,13 +2,13 @@
 entries and vital-sign sets with their NEWS2 score) and their observations
 
 Revision ID: 0015_care_records
-Revises: 0013
+Revises: 0014_billing_email
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0015_care_records'
-down_revision = '0013'
+down_revision = '0014_billing_email'
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """body map: marks on a front/back figure, their dated entries with measurements, and photos
 
 Revision ID: 0016_body_map
-Revises: 0013
+Revises: 0015_care_records
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0016_body_map'
-down_revision = '0013'
+down_revision = '0015_care_records'
 branch_labels = None
 depends_on = None
 

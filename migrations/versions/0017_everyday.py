@@ -2,13 +2,13 @@
 message key and its values, so they are shown in the reader's language
 
 Revision ID: 0017_everyday
-Revises: 0013
+Revises: 0016_body_map
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0017_everyday'
-down_revision = '0013'
+down_revision = '0016_body_map'
 branch_labels = None
 depends_on = None
 
