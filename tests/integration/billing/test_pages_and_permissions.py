@@ -138,6 +138,11 @@ def test_finance_works_through_the_pages(app, client, auth, world, billed, monke
                                                               InvoiceRun.period_start == dt.date(2026, 4, 1))))
     assert run is not None and f"/billing/run/{run.id}/" in response.location
     assert "Cerys" in client.get(f"/billing/run/{run.id}/").get_data(as_text=True)
+    assert "April 2026" in client.get(f"/billing/run/{run.id}/").get_data(as_text=True)
+    client.get("/lang/cy")  # the month in the reader's language, on the run and on the list of runs
+    assert "Ebrill 2026" in client.get(f"/billing/run/{run.id}/").get_data(as_text=True)
+    assert "Ebrill 2026" in client.get("/billing/").get_data(as_text=True)
+    client.get("/lang/en")
     client.post(f"/billing/run/{run.id}/approve")
     client.post(f"/billing/run/{run.id}/issue")
     mine = db.session.scalar(unscoped(select(Invoice).where(Invoice.run_id == run.id, Invoice.payer_id == me.id)))
