@@ -4,7 +4,7 @@ Every operation of /api/v1/_openapi is called with requests generated from its s
 that fit it and requests that do not: bodies, path and query values), signed in with a bearer
 token as the administrator (who reaches every operation) and as a Home Manager of one home (who
 is refused some and scoped on the rest). Bounded for CI: SCHEMATHESIS_MAX_EXAMPLES per operation
-and role (default 3), no per-example deadline, the same examples on every run (derandomised) so a
+and role (default 5), no per-example deadline, the same examples on every run (derandomised) so a
 failure reproduces. To search harder locally:
 `SCHEMATHESIS_MAX_EXAMPLES=25 pytest tests/security/test_schemathesis.py`.
 """
@@ -24,7 +24,7 @@ schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is pinne
 from schemathesis.generation.modes import GenerationMode  # noqa: E402
 from schemathesis.transport.wsgi import WSGI_TRANSPORT  # noqa: E402
 
-MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "3"))
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "5"))
 ROLES = {"admin": "Administrator", "manager": "Home Manager of one home"}
 
 
