@@ -94,9 +94,9 @@ def format_datetime(value) -> str:
 
 def _reader_locale(locale: str | None) -> str:
     if locale is None:
-        from flask import has_request_context
+        from flask import has_app_context
 
-        if has_request_context():
+        if has_app_context():  # a request, or a job printing in the language of who asked
             from flask_babel import get_locale
 
             locale = str(get_locale() or "")

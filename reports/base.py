@@ -40,13 +40,36 @@ class DocumentInfo:
     confidential: bool = True
 
 
+def welsh() -> bool:
+    """Whether the document is being printed in Welsh: the job runs in the language of the person
+    who asked (flask_babel's current locale); English outside an application."""
+    from flask_babel import get_locale
+
+    try:
+        return str(get_locale() or "").lower().startswith("cy")
+    except RuntimeError:
+        return False
+
+
+def day_month_year(value: dt.date | None) -> str:
+    """12 Apr 1938, or 12 Ebr 1938 when the document is printed in Welsh."""
+    if value is None:
+        return ""
+    if welsh():
+        from babel.dates import format_date
+
+        return format_date(value, "dd MMM y", locale="cy")
+    return value.strftime("%d %b %Y")
+
+
 def london(value: dt.datetime | None, with_time: bool = True) -> str:
     if value is None:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     local = value.astimezone(LONDON)
-    return local.strftime("%d %b %Y %H:%M" if with_time else "%d %b %Y")
+    day = day_month_year(local.date())
+    return f"{day} {local:%H:%M}" if with_time else day
 
 
 def _fit(canvas, value: str, font: str, size: float, width: float) -> str:

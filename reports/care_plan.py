@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
 
-from reports.base import DocumentInfo, build_pdf, london
+from reports.base import DocumentInfo, build_pdf, day_month_year, london
 from reports.styles import BAND, MARGIN, PAGE_SIZE, RULE, STYLES, text
 
 INNER_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
@@ -53,7 +53,7 @@ class CarePlanDocument:
 
 
 def _date(value: dt.date | None) -> str:
-    return value.strftime("%d %b %Y") if value else ""
+    return day_month_year(value)
 
 
 def _rows_table(rows: list[tuple[str, str]]) -> Table:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from reports.base import DocumentInfo, build_pdf, london
+from reports.base import DocumentInfo, build_pdf, day_month_year, london
 from reports.styles import ALERT, BAND, MARGIN, PAGE_SIZE, RULE, STYLES, register_fonts, text
 
 INNER_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
@@ -92,7 +92,7 @@ def sbard_story(doc: SbardDocument, today: dt.date) -> list:
     born = doc.date_of_birth
     story: list = [Paragraph(text(f"SBARD escalation summary: {doc.resident_name}"), STYLES["title"])]
     identity = " · ".join(p for p in (
-        f"Born {born.strftime('%d %b %Y')} (aged {_age(born, today)})" if born else "",
+        f"Born {day_month_year(born)} (aged {_age(born, today)})" if born else "",
         f"NHS {doc.nhs_number}" if doc.nhs_number else "", doc.location, doc.home_name,
     ) if p)
     story.append(Paragraph(text(identity), STYLES["subtitle"]))

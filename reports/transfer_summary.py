@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, KeepInFrame, PageBreak, Paragraph, Spacer, Table, TableStyle
 
-from reports.base import DocumentInfo, build_pdf, london
+from reports.base import DocumentInfo, build_pdf, day_month_year, london
 from reports.styles import (
     ALERT,
     BAND,
@@ -100,12 +100,12 @@ def summary_story(summary: TransferSummary, today: dt.date, title: str = "Hospit
     born = summary.date_of_birth
     identity = [
         _label_value("Name", summary.name + known_as),
-        _label_value("Date of birth", f"{born.strftime('%d %b %Y')} (aged {age_on(born, today)})" if born else ""),
+        _label_value("Date of birth", f"{day_month_year(born)} (aged {age_on(born, today)})" if born else ""),
         _label_value("NHS number", summary.nhs_number),
         _label_value("Sex", summary.sex + (f"; gender identity: {summary.gender_identity}"
                                            if summary.gender_identity else "")),
         _label_value("Lives at", ", ".join(p for p in (summary.home_name, summary.location) if p)),
-        _label_value("Admitted", summary.admitted_on.strftime("%d %b %Y") if summary.admitted_on else ""),
+        _label_value("Admitted", day_month_year(summary.admitted_on)),
         _label_value("GP practice", summary.gp_practice),
         _label_value("Faith", summary.religion),
         _label_value("Home's phone", summary.home_contact),

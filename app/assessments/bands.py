@@ -87,9 +87,12 @@ def band_words(record) -> str:
 
 
 def _locale() -> str:
+    """The reader's language: the request's, or in a job the language of the person who asked
+    (the job runs under flask_babel's force_locale, see app.documents.jobs.in_language)."""
+    from flask import has_app_context
     from flask_babel import get_locale
 
-    locale = str(get_locale() or "en") if has_request_context() else "en"
+    locale = str(get_locale() or "en") if has_app_context() else "en"
     return "cy" if locale.startswith("cy") else "en-GB"
 
 

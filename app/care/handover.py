@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import jobs
-from app.documents.jobs import _user, display_name, secure_name, sort_key
+from app.documents.jobs import _user, asker_locale, display_name, in_language, secure_name, sort_key
 from app.extensions import db
 from app.guards import valid_int_id
 from app.jobs import JobError, set_progress, store_result
@@ -178,21 +178,23 @@ def _home_and_unit(home_id: int, unit_id: int | None, user=None):
     return home, unit
 
 
-def render_handover_pdf(home_id: int, unit_id: int | None, day_iso: str, shift: str, user_id: int) -> str:
+def render_handover_pdf(home_id: int, unit_id: int | None, day_iso: str, shift: str, user_id: int,
+                        locale: str | None = None) -> str:
     """A unit's (or home's) handover for one shift as an A4 PDF, with progress."""
     from reports.handover import handover_pdf
 
-    user = _user(user_id)
-    try:
-        home, unit = _home_and_unit(home_id, unit_id, user)
-    except LookupError:
-        raise JobError(str(_l("This home or unit no longer exists or is not one you work in."))) from None
-    document = build_handover(home, unit, dt.date.fromisoformat(day_iso), shift)
-    set_progress(40)
-    pdf = handover_pdf(document, printed_by=display_name(user), printed_at=dt.datetime.now(dt.UTC),
-                       on_page=lambda page: set_progress(min(40 + 10 * page, 95)))
-    place = secure_name(unit.name if unit is not None else home.name)
-    return store_result(pdf, f"handover-{place}-{day_iso}-{shift}.pdf")
+    with in_language(locale):
+        user = _user(user_id)
+        try:
+            home, unit = _home_and_unit(home_id, unit_id, user)
+        except LookupError:
+            raise JobError(str(_l("This home or unit no longer exists or is not one you work in."))) from None
+        document = build_handover(home, unit, dt.date.fromisoformat(day_iso), shift)
+        set_progress(40)
+        pdf = handover_pdf(document, printed_by=display_name(user), printed_at=dt.datetime.now(dt.UTC),
+                           on_page=lambda page: set_progress(min(40 + 10 * page, 95)))
+        place = secure_name(unit.name if unit is not None else home.name)
+        return store_result(pdf, f"handover-{place}-{day_iso}-{shift}.pdf")
 
 
 def request_handover_pdf(home_id: int, unit_id: int | None, day: dt.date, shift: str, user):
@@ -200,6 +202,7 @@ def request_handover_pdf(home_id: int, unit_id: int | None, day: dt.date, shift:
     where = unit.name if unit is not None else home.name
     return jobs.enqueue(
         render_handover_pdf, home.id, unit.id if unit is not None else None, day.isoformat(), shift, user.id,
+        asker_locale(),
         job_id=f"handover-pdf:{home.id}:{unit.id if unit is not None else 0}:{day.isoformat()}:{shift}:{user.id}",
         description=f"{_l('Handover')}: {where}, {SHIFT_LABELS[shift]} {day.strftime('%d/%m/%Y')}",
         user_id=user.id, home_id=home.id,

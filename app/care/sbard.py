@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import jobs
-from app.documents.jobs import _user, display_name, printable_resident, secure_name
+from app.documents.jobs import _user, asker_locale, display_name, in_language, printable_resident, secure_name
 from app.extensions import db
 from app.guards import valid_int_id
 from app.jobs import JobError, set_progress, store_result
@@ -124,17 +124,18 @@ def build_sbard(resident):
     )
 
 
-def render_sbard_pdf(resident_id: int, user_id: int) -> str:
+def render_sbard_pdf(resident_id: int, user_id: int, locale: str | None = None) -> str:
     """A resident's SBARD escalation summary as an A4 PDF, kept as the job's result."""
     from reports.sbard import sbard_pdf
 
-    user = _user(user_id)
-    resident = printable_resident(resident_id, user)
-    document = build_sbard(resident)
-    set_progress(50)
-    pdf = sbard_pdf(document, printed_by=display_name(user), printed_at=dt.datetime.now(dt.UTC))
-    slug = secure_name(f"{resident.last_name}-{resident.first_name}")
-    return store_result(pdf, f"sbard-{slug}-{dt.datetime.now(dt.UTC):%Y-%m-%d-%H%M}.pdf")
+    with in_language(locale):
+        user = _user(user_id)
+        resident = printable_resident(resident_id, user)
+        document = build_sbard(resident)
+        set_progress(50)
+        pdf = sbard_pdf(document, printed_by=display_name(user), printed_at=dt.datetime.now(dt.UTC))
+        slug = secure_name(f"{resident.last_name}-{resident.first_name}")
+        return store_result(pdf, f"sbard-{slug}-{dt.datetime.now(dt.UTC):%Y-%m-%d-%H%M}.pdf")
 
 
 def request_sbard_pdf(resident_id, user):
@@ -148,7 +149,7 @@ def request_sbard_pdf(resident_id, user):
         raise LookupError(resident_id)
     printable_resident(resident.id, user)
     return jobs.enqueue(
-        render_sbard_pdf, resident.id, user.id, job_id=f"sbard-pdf:{resident.id}:{user.id}",
+        render_sbard_pdf, resident.id, user.id, asker_locale(), job_id=f"sbard-pdf:{resident.id}:{user.id}",
         description=f"{_l('SBARD summary')}: {resident.full_name}", user_id=user.id, home_id=resident.home_id,
     )
 

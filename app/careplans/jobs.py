@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app import jobs
 from app.careplans.models import CarePlan, PlanStatus
-from app.documents.jobs import _user, display_name, secure_name, sort_key
+from app.documents.jobs import _user, asker_locale, display_name, in_language, secure_name, sort_key
 from app.extensions import db
 from app.jobs import JobError, set_progress, store_result
 from app.notifications.jobs import Reminder, reminder_source
@@ -30,6 +30,7 @@ def printable_plan(plan_id: int, user) -> CarePlan:
 
 
 def _assessment_names(ids: list[int]) -> list[str]:
+    from app.assessments.bands import band_words
     from app.assessments.models import AssessmentRecord
     from app.assessments.services import form_title
     from reports.base import london
@@ -39,7 +40,7 @@ def _assessment_names(ids: list[int]) -> list[str]:
     records = db.session.scalars(select(AssessmentRecord).where(AssessmentRecord.id.in_(ids)))
     names = []
     for record in sorted(records, key=lambda r: r.id):
-        result = " ".join(p for p in (record.total or "", record.band_label or "") if p)
+        result = " ".join(p for p in (record.total or "", band_words(record)) if p)
         when = london(record.taken_at, with_time=False) if record.taken_at else ""
         names.append(" ".join(p for p in (form_title(record.form_key), result, when and f"({when})") if p))
     return names
@@ -54,6 +55,7 @@ def _who(user_id: int | None) -> str:
 
 def build_document(plan: CarePlan):
     from app.labels import label
+    from reports.base import day_month_year
     from reports.care_plan import CarePlanDocument, Section
 
     resident = plan.resident
@@ -65,7 +67,7 @@ def build_document(plan: CarePlan):
     consent = label(version.consent) + (f" ({version.consent_by})" if version.consent_by else "")
     stay = resident.current_stay
     history = [
-        f"Version {v.version_no}: reviewed {v.reviewed_on.strftime('%d %b %Y')}"
+        f"Version {v.version_no}: reviewed {day_month_year(v.reviewed_on)}"
         + (f" by {_who(v.created_by_id)}" if v.created_by_id else "")
         for v in plan.versions
     ]
@@ -90,6 +92,7 @@ def _resuscitation(resident) -> str:
     """DNACPR and ReSPECT decisions in force, in words."""
     from app.labels import label
     from app.residents.models import LegalKind, LegalRecord, LegalStatus
+    from reports.base import day_month_year
 
     records = db.session.scalars(
         select(LegalRecord).where(LegalRecord.resident_id == resident.id, LegalRecord.voided_at.is_(None),
@@ -99,13 +102,14 @@ def _resuscitation(resident) -> str:
     )
     parts = []
     for record in records:
-        when = f" ({record.decided_on.strftime('%d %b %Y')})" if record.decided_on else ""
+        when = f" ({day_month_year(record.decided_on)})" if record.decided_on else ""
         parts.append(f"{label(record.kind)} in force{when}" + (f": {record.decision}" if record.decision else ""))
     return "; ".join(parts)
 
 
 def _latest_results(resident) -> list[str]:
     """The latest score and band of each assessment the home schedules for the resident."""
+    from app.assessments.bands import band_words
     from app.assessments.due import due_lines
     from reports.base import london
 
@@ -115,53 +119,55 @@ def _latest_results(resident) -> list[str]:
         if last is None:
             results.append(f"{line.title}: not yet done")
             continue
-        outcome = ", ".join(p for p in (last.total or "", last.band_label or "") if p) or "recorded"
+        outcome = ", ".join(p for p in (last.total or "", band_words(last)) if p) or "recorded"
         when = london(last.taken_at, with_time=False) if last.taken_at else ""
         results.append(f"{line.title}: {outcome}" + (f" ({when})" if when else ""))
     return results
 
 
-def render_care_plan_pdf(care_plan_id: int, user_id: int) -> str:
+def render_care_plan_pdf(care_plan_id: int, user_id: int, locale: str | None = None) -> str:
     """One resident's care plan (its current version) as an A4 PDF, kept as the job's result."""
     from reports.care_plan import care_plan_pdf
 
-    user = _user(user_id)
-    plan = printable_plan(care_plan_id, user)
-    document = build_document(plan)
-    set_progress(50)
-    pdf = care_plan_pdf(document, printed_by=display_name(user), printed_at=dt.datetime.now(dt.UTC))
-    slug = secure_name(f"{plan.resident.last_name}-{plan.resident.first_name}")
-    return store_result(pdf, f"care-plan-{slug}-v{document.version_no}-{dt.date.today().isoformat()}.pdf")
+    with in_language(locale):
+        user = _user(user_id)
+        plan = printable_plan(care_plan_id, user)
+        document = build_document(plan)
+        set_progress(50)
+        pdf = care_plan_pdf(document, printed_by=display_name(user), printed_at=dt.datetime.now(dt.UTC))
+        slug = secure_name(f"{plan.resident.last_name}-{plan.resident.first_name}")
+        return store_result(pdf, f"care-plan-{slug}-v{document.version_no}-{dt.date.today().isoformat()}.pdf")
 
 
-def render_home_care_plans(home_id: int, user_id: int) -> str:
+def render_home_care_plans(home_id: int, user_id: int, locale: str | None = None) -> str:
     """Every active care plan of the home's current residents in one file, with progress."""
     from app.homes.models import CareHome
     from app.residents.models import Resident, ResidentStatus
     from reports.care_plan import care_plans_pdf
 
-    user = _user(user_id)
-    home = db.session.scalar(select(CareHome).where(CareHome.id == home_id))
-    if home is None or home_id not in allowed_home_ids(user):
-        raise JobError(str(_l("This home no longer exists or is not one you work in.")))
-    plans = list(db.session.scalars(
-        select(CarePlan).join(Resident, Resident.id == CarePlan.resident_id)
-        .where(CarePlan.home_id == home_id, CarePlan.voided_at.is_(None), CarePlan.status == PlanStatus.active,
-               Resident.voided_at.is_(None),
-               Resident.status.in_([ResidentStatus.in_residence, ResidentStatus.hospital_leave]))
-    ))
-    plans.sort(key=lambda p: (sort_key(p.resident.last_name), sort_key(p.resident.first_name), p.id))
-    total = len(plans)
-    documents = []
-    for done, plan in enumerate(plans, start=1):
-        documents.append(build_document(plan))
-        set_progress(done, 2 * total)
-    pages = max(total, 1)
-    pdf = care_plans_pdf(
-        documents, home_name=home.name, printed_by=display_name(user), printed_at=dt.datetime.now(dt.UTC),
-        on_page=lambda page: set_progress(total + min(page, pages), 2 * total) if total else None,
-    )
-    return store_result(pdf, f"care-plans-{secure_name(home.name)}-{dt.date.today().isoformat()}.pdf")
+    with in_language(locale):
+        user = _user(user_id)
+        home = db.session.scalar(select(CareHome).where(CareHome.id == home_id))
+        if home is None or home_id not in allowed_home_ids(user):
+            raise JobError(str(_l("This home no longer exists or is not one you work in.")))
+        plans = list(db.session.scalars(
+            select(CarePlan).join(Resident, Resident.id == CarePlan.resident_id)
+            .where(CarePlan.home_id == home_id, CarePlan.voided_at.is_(None), CarePlan.status == PlanStatus.active,
+                   Resident.voided_at.is_(None),
+                   Resident.status.in_([ResidentStatus.in_residence, ResidentStatus.hospital_leave]))
+        ))
+        plans.sort(key=lambda p: (sort_key(p.resident.last_name), sort_key(p.resident.first_name), p.id))
+        total = len(plans)
+        documents = []
+        for done, plan in enumerate(plans, start=1):
+            documents.append(build_document(plan))
+            set_progress(done, 2 * total)
+        pages = max(total, 1)
+        pdf = care_plans_pdf(
+            documents, home_name=home.name, printed_by=display_name(user), printed_at=dt.datetime.now(dt.UTC),
+            on_page=lambda page: set_progress(total + min(page, pages), 2 * total) if total else None,
+        )
+        return store_result(pdf, f"care-plans-{secure_name(home.name)}-{dt.date.today().isoformat()}.pdf")
 
 
 def request_care_plan_pdf(plan_id, user):
@@ -173,7 +179,7 @@ def request_care_plan_pdf(plan_id, user):
         raise LookupError(plan_id)
     printable_plan(plan.id, user)
     return jobs.enqueue(
-        render_care_plan_pdf, plan.id, user.id, job_id=f"care-plan-pdf:{plan.id}:{user.id}",
+        render_care_plan_pdf, plan.id, user.id, asker_locale(), job_id=f"care-plan-pdf:{plan.id}:{user.id}",
         description=f"{CARE_PLAN_PDF}: {plan.resident.full_name}", user_id=user.id, home_id=plan.home_id,
     )
 
@@ -190,7 +196,7 @@ def request_home_care_plans(home_id, user):
     if home is None:
         raise LookupError(home_id)
     return jobs.enqueue(
-        render_home_care_plans, home.id, user.id, job_id=f"home-care-plans:{home.id}:{user.id}",
+        render_home_care_plans, home.id, user.id, asker_locale(), job_id=f"home-care-plans:{home.id}:{user.id}",
         description=f"{_l('Care plans')}: {_l('every resident of %(home)s', home=home.name)}",
         user_id=user.id, home_id=home.id,
     )

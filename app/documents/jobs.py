@@ -4,6 +4,7 @@ who asked may see the record, and refuses voided or vanished records with a clea
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -15,6 +16,33 @@ from app.tenancy import allowed_home_ids
 
 ASSESSMENT_PDF = "Assessment PDF"
 TRANSFER_SUMMARY = "Hospital transfer summary"
+
+
+def asker_locale() -> str:
+    """The language of the person asking for a document ("cy" or "en-GB"), stored with the job so the
+    worker prints it in that language; English outside a request."""
+    from flask import has_request_context
+    from flask_babel import get_locale
+
+    if not has_request_context():
+        return "en-GB"
+    return "cy" if str(get_locale() or "").lower().startswith("cy") else "en-GB"
+
+
+def document_locale(locale: str | None) -> str:
+    """A job's stored language as the form engine names it; a job queued before languages were
+    stored (no locale) prints in English."""
+    return "cy" if str(locale or "").lower().startswith("cy") else "en-GB"
+
+
+@contextmanager
+def in_language(locale: str | None):
+    """Run a document job in the language of the person who asked: the interface's words, form titles,
+    band words and month names (flask_babel's force_locale, which the reader's-language helpers read)."""
+    from flask_babel import force_locale
+
+    with force_locale("cy" if document_locale(locale) == "cy" else "en"):
+        yield
 
 
 def _user(user_id: int):
@@ -57,27 +85,28 @@ def printable_submission(submission, user):
     return submission
 
 
-def render_assessment_pdf(submission_id: str, user_id: int) -> str:
+def render_assessment_pdf(submission_id: str, user_id: int, locale: str | None = None) -> str:
     """A completed assessment as an A4 PDF, kept as the job's result."""
     from app.homes.models import CareHome
     from reports.assessment import assessment_pdf
 
-    user = _user(user_id)
-    store = get_store()
-    submission = printable_submission(store.get_submission(submission_id), user)
-    home = db.session.get(CareHome, submission.home_id)
-    if home is None:
-        raise JobError(str(_l("This assessment belongs to a home you do not work in.")))
-    definition = store.load(submission.form_key, submission.version)
-    amendments = store.list_amendments(submission.id)
-    set_progress(40)
-    pdf = assessment_pdf(
-        definition, submission, amendments,
-        home_name=home.name, resident_label=resident_label(submission.resident_id),
-        printed_by=display_name(user), printed_at=dt.datetime.now(dt.UTC),
-    )
-    taken = submission.taken_at.date().isoformat()
-    return store_result(pdf, f"{submission.form_key}-{taken}-{submission.id[:8]}.pdf")
+    with in_language(locale):
+        user = _user(user_id)
+        store = get_store()
+        submission = printable_submission(store.get_submission(submission_id), user)
+        home = db.session.get(CareHome, submission.home_id)
+        if home is None:
+            raise JobError(str(_l("This assessment belongs to a home you do not work in.")))
+        definition = store.load(submission.form_key, submission.version)
+        amendments = store.list_amendments(submission.id)
+        set_progress(40)
+        pdf = assessment_pdf(
+            definition, submission, amendments,
+            home_name=home.name, resident_label=resident_label(submission.resident_id),
+            printed_by=display_name(user), printed_at=dt.datetime.now(dt.UTC), locale=document_locale(locale),
+        )
+        taken = submission.taken_at.date().isoformat()
+        return store_result(pdf, f"{submission.form_key}-{taken}-{submission.id[:8]}.pdf")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,6 +137,7 @@ def _photo(resident) -> bytes | None:
 def _legal_lines(resident) -> tuple[list[str], list[str]]:
     from app.labels import label
     from app.residents.models import LegalKind, LegalStatus
+    from reports.base import day_month_year
 
     resuscitation, legal = [], []
     for record in resident.legal_records:
@@ -120,7 +150,7 @@ def _legal_lines(resident) -> tuple[list[str], list[str]]:
         for what, value in (("decided", record.decided_on), ("authorised", record.authorised_on),
                             ("expires", record.expires_on), ("review", record.review_on)):
             if value is not None:
-                parts.append(f"{what} {value.strftime('%d %b %Y')}")
+                parts.append(f"{what} {day_month_year(value)}")
         if record.conditions:
             parts.append(f"conditions: {record.conditions}")
         line = "; ".join(parts)
@@ -129,15 +159,17 @@ def _legal_lines(resident) -> tuple[list[str], list[str]]:
         if contact.voided_at is None and contact.lpa_health_welfare:
             registered = contact.lpa_health_welfare_registered_on
             legal.append(f"Lasting power of attorney (health and welfare): {contact.name}"
-                         + (f", registered {registered.strftime('%d %b %Y')}" if registered else ""))
+                         + (f", registered {day_month_year(registered)}" if registered else ""))
     return resuscitation, legal
 
 
 def _latest_assessments(resident, limit: int = 6) -> list[str]:
+    from app.assessments.bands import _locale
     from forms.messages import localised
     from forms.store import VOIDED
     from reports.base import london
 
+    locale = _locale()  # the language of the person who asked (the job runs in it)
     store = get_store()
     seen, lines = set(), []
     for submission in store.list_submissions(resident_id=resident.id, home_id=resident.home_id, limit=200):
@@ -148,9 +180,9 @@ def _latest_assessments(resident, limit: int = 6) -> list[str]:
         band = next((b for b in (definition.scoring or {}).get("bands", ()) if b["code"] == submission.band), None)
         result = " ".join(p for p in (
             "" if submission.total is None else f"total {submission.total}",
-            localised(band["label"]) if band else "",
+            localised(band["label"], locale) if band else "",
         ) if p)
-        lines.append(f"{localised(definition.title)}: {result or 'recorded'} ({london(submission.taken_at)})")
+        lines.append(f"{localised(definition.title, locale)}: {result or 'recorded'} ({london(submission.taken_at)})")
         if len(lines) >= limit:
             break
     return lines
@@ -201,17 +233,18 @@ def build_transfer_summary(resident):
     )
 
 
-def render_transfer_summary_pdf(resident_id: int, user_id: int) -> str:
+def render_transfer_summary_pdf(resident_id: int, user_id: int, locale: str | None = None) -> str:
     """The one-page hospital transfer summary of a resident, kept as the job's result."""
     from reports.transfer_summary import transfer_summary_pdf
 
-    user = _user(user_id)
-    resident = printable_resident(resident_id, user)
-    summary = build_transfer_summary(resident)
-    set_progress(50)
-    pdf = transfer_summary_pdf(summary, printed_by=display_name(user), printed_at=dt.datetime.now(dt.UTC))
-    slug = secure_name(f"{resident.last_name}-{resident.first_name}")
-    return store_result(pdf, f"transfer-summary-{slug}-{dt.date.today().isoformat()}.pdf")
+    with in_language(locale):
+        user = _user(user_id)
+        resident = printable_resident(resident_id, user)
+        summary = build_transfer_summary(resident)
+        set_progress(50)
+        pdf = transfer_summary_pdf(summary, printed_by=display_name(user), printed_at=dt.datetime.now(dt.UTC))
+        slug = secure_name(f"{resident.last_name}-{resident.first_name}")
+        return store_result(pdf, f"transfer-summary-{slug}-{dt.date.today().isoformat()}.pdf")
 
 
 def secure_name(value: str) -> str:
@@ -220,33 +253,34 @@ def secure_name(value: str) -> str:
     return secure_filename(value) or "resident"
 
 
-def render_home_transfer_summaries(home_id: int, user_id: int) -> str:
+def render_home_transfer_summaries(home_id: int, user_id: int, locale: str | None = None) -> str:
     """One file with the transfer summary of every resident living in the home, one page each,
     with progress as it goes (the same shape as the home-wide care-plan batch)."""
     from app.homes.models import CareHome
     from app.residents.models import Resident, ResidentStatus
     from reports.transfer_summary import transfer_summaries_pdf
 
-    user = _user(user_id)
-    home = db.session.scalar(select(CareHome).where(CareHome.id == home_id))
-    if home is None or home_id not in allowed_home_ids(user):
-        raise JobError(str(_l("This home no longer exists or is not one you work in.")))
-    residents = list(db.session.scalars(
-        select(Resident)
-        .where(Resident.home_id == home_id, Resident.voided_at.is_(None),
-               Resident.status.in_([ResidentStatus.in_residence, ResidentStatus.hospital_leave]))
-    ))
-    residents.sort(key=lambda r: (sort_key(r.last_name), sort_key(r.first_name)))
-    total = len(residents)
-    summaries = []
-    for done, resident in enumerate(residents, start=1):
-        summaries.append(build_transfer_summary(resident))
-        set_progress(done, 2 * total)
-    pdf = transfer_summaries_pdf(
-        summaries, home_name=home.name, printed_by=display_name(user), printed_at=dt.datetime.now(dt.UTC),
-        on_page=lambda page: set_progress(total + page, 2 * total) if total else None,
-    )
-    return store_result(pdf, f"transfer-summaries-{secure_name(home.name)}-{dt.date.today().isoformat()}.pdf")
+    with in_language(locale):
+        user = _user(user_id)
+        home = db.session.scalar(select(CareHome).where(CareHome.id == home_id))
+        if home is None or home_id not in allowed_home_ids(user):
+            raise JobError(str(_l("This home no longer exists or is not one you work in.")))
+        residents = list(db.session.scalars(
+            select(Resident)
+            .where(Resident.home_id == home_id, Resident.voided_at.is_(None),
+                   Resident.status.in_([ResidentStatus.in_residence, ResidentStatus.hospital_leave]))
+        ))
+        residents.sort(key=lambda r: (sort_key(r.last_name), sort_key(r.first_name)))
+        total = len(residents)
+        summaries = []
+        for done, resident in enumerate(residents, start=1):
+            summaries.append(build_transfer_summary(resident))
+            set_progress(done, 2 * total)
+        pdf = transfer_summaries_pdf(
+            summaries, home_name=home.name, printed_by=display_name(user), printed_at=dt.datetime.now(dt.UTC),
+            on_page=lambda page: set_progress(total + page, 2 * total) if total else None,
+        )
+        return store_result(pdf, f"transfer-summaries-{secure_name(home.name)}-{dt.date.today().isoformat()}.pdf")
 
 
 def sort_key(value: str | None) -> str:

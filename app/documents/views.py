@@ -15,6 +15,7 @@ from app import jobs
 from app.documents.jobs import (
     ASSESSMENT_PDF,
     TRANSFER_SUMMARY,
+    asker_locale,
     printable_resident,
     printable_submission,
     render_assessment_pdf,
@@ -88,7 +89,7 @@ def request_assessment_pdf(submission_id: str, user) -> Job:
         raise LookupError(submission_id)
     printable_submission(submission, user)
     return jobs.enqueue(
-        render_assessment_pdf, submission.id, user.id,
+        render_assessment_pdf, submission.id, user.id, asker_locale(),
         job_id=f"assessment-pdf:{submission.id}:{user.id}",
         description=f"{ASSESSMENT_PDF}: {submission.form_key} · {resident_label(submission.resident_id)}",
         user_id=user.id, home_id=submission.home_id,
@@ -121,7 +122,7 @@ def request_transfer_summary(resident_id, user) -> Job:
         raise LookupError(resident_id)
     printable_resident(resident.id, user)
     return jobs.enqueue(
-        render_transfer_summary_pdf, resident.id, user.id,
+        render_transfer_summary_pdf, resident.id, user.id, asker_locale(),
         job_id=f"transfer-summary:{resident.id}:{user.id}",
         description=f"{TRANSFER_SUMMARY}: {resident.full_name}",
         user_id=user.id, home_id=resident.home_id,
@@ -140,7 +141,7 @@ def request_home_transfer_summaries(home_id, user) -> Job:
     if home is None:
         raise LookupError(home_id)
     return jobs.enqueue(
-        render_home_transfer_summaries, home.id, user.id,
+        render_home_transfer_summaries, home.id, user.id, asker_locale(),
         job_id=f"home-transfer-summaries:{home.id}:{user.id}",
         description=f"{TRANSFER_SUMMARY}: {_l('every resident of %(home)s', home=home.name)}",
         user_id=user.id, home_id=home.id,
