@@ -215,6 +215,22 @@ _OPEN_WHILE_PASSWORD_DUE = frozenset({
 })
 
 
+def _bearer_user():
+    """The person a REST call's bearer token (JWT) names, when it is a valid access token. Flask-AppBuilder
+    reads the token only in the view, after this gate; signing in through the API itself stays open (it
+    answers with a token, and the next call is told to choose a password)."""
+    if not request.path.startswith("/api/") or not request.headers.get("Authorization", "").lower().startswith(
+            "bearer "):
+        return None
+    from flask_jwt_extended import get_current_user, verify_jwt_in_request
+
+    try:
+        verify_jwt_in_request()
+        return get_current_user()
+    except Exception:  # noqa: BLE001 - a missing, expired, revoked or refresh token: the API answers 401 itself
+        return None
+
+
 def must_change_password_gate():
     """Until a temporary password is changed, every other page sends the person to choose one."""
     endpoint = request.endpoint or ""
@@ -222,7 +238,7 @@ def must_change_password_gate():
         return None
     from app.tenancy import acting_user
 
-    user = acting_user()
+    user = acting_user() or _bearer_user()
     if user is None or not getattr(user, "must_change_password", False):
         return None
     if request.path.startswith("/api/"):
