@@ -101,3 +101,17 @@ def test_a_welsh_reader_prints_a_care_plan_with_the_welsh_must_title_band_and_mo
     text = pdf_text(client.get(f"/documents/file/{job.id}").data)
     assert f"{MUST_CY}: 2, Risg uchel (2 neu fwy) (12 Tach 2026)" in text, text
     assert f"{plan.next_review_on.day:02d} " + format_date(plan.next_review_on, "MMM y", locale="cy") in text
+
+
+def test_a_worker_prints_in_the_language_stored_with_the_job(rq, auth, client, world, submit, drain):
+    submission = submit(world.home_a)
+    auth.login("manager")
+    client.get("/lang/cy")
+    client.post(f"/documents/assessment/{submission.id}")
+    job = last_job("manager")
+    assert job.status == "queued" and job.args[-1] == "cy"
+    assert drain() is True
+    job = last_job("manager")
+    assert job.status == "finished", job.error
+    text = pdf_text(client.get(f"/documents/file/{job.id}").data)
+    assert "Wellbeing check (cy)" in text and welsh_month(submission.taken_at.date()) in text
