@@ -203,7 +203,8 @@ def request_handover_pdf(home_id: int, unit_id: int | None, day: dt.date, shift:
     return jobs.enqueue(
         render_handover_pdf, home.id, unit.id if unit is not None else None, day.isoformat(), shift, user.id,
         asker_locale(),
-        job_id=f"handover-pdf:{home.id}:{unit.id if unit is not None else 0}:{day.isoformat()}:{shift}:{user.id}",
+        job_id=(f"handover-pdf:{home.id}:{unit.id if unit is not None else 0}:{day.isoformat()}:{shift}:{user.id}"
+                f":{asker_locale()}"),
         description=f"{_l('Handover')}: {where}, {SHIFT_LABELS[shift]} {day.strftime('%d/%m/%Y')}",
         user_id=user.id, home_id=home.id,
     )

@@ -179,7 +179,8 @@ def request_care_plan_pdf(plan_id, user):
         raise LookupError(plan_id)
     printable_plan(plan.id, user)
     return jobs.enqueue(
-        render_care_plan_pdf, plan.id, user.id, asker_locale(), job_id=f"care-plan-pdf:{plan.id}:{user.id}",
+        render_care_plan_pdf, plan.id, user.id, asker_locale(),
+        job_id=f"care-plan-pdf:{plan.id}:{user.id}:{asker_locale()}",
         description=f"{CARE_PLAN_PDF}: {plan.resident.full_name}", user_id=user.id, home_id=plan.home_id,
     )
 
@@ -196,7 +197,8 @@ def request_home_care_plans(home_id, user):
     if home is None:
         raise LookupError(home_id)
     return jobs.enqueue(
-        render_home_care_plans, home.id, user.id, asker_locale(), job_id=f"home-care-plans:{home.id}:{user.id}",
+        render_home_care_plans, home.id, user.id, asker_locale(),
+        job_id=f"home-care-plans:{home.id}:{user.id}:{asker_locale()}",
         description=f"{_l('Care plans')}: {_l('every resident of %(home)s', home=home.name)}",
         user_id=user.id, home_id=home.id,
     )

@@ -90,7 +90,7 @@ def request_assessment_pdf(submission_id: str, user) -> Job:
     printable_submission(submission, user)
     return jobs.enqueue(
         render_assessment_pdf, submission.id, user.id, asker_locale(),
-        job_id=f"assessment-pdf:{submission.id}:{user.id}",
+        job_id=f"assessment-pdf:{submission.id}:{user.id}:{asker_locale()}",
         description=f"{ASSESSMENT_PDF}: {submission.form_key} · {resident_label(submission.resident_id)}",
         user_id=user.id, home_id=submission.home_id,
     )
@@ -123,7 +123,7 @@ def request_transfer_summary(resident_id, user) -> Job:
     printable_resident(resident.id, user)
     return jobs.enqueue(
         render_transfer_summary_pdf, resident.id, user.id, asker_locale(),
-        job_id=f"transfer-summary:{resident.id}:{user.id}",
+        job_id=f"transfer-summary:{resident.id}:{user.id}:{asker_locale()}",
         description=f"{TRANSFER_SUMMARY}: {resident.full_name}",
         user_id=user.id, home_id=resident.home_id,
     )
@@ -142,7 +142,7 @@ def request_home_transfer_summaries(home_id, user) -> Job:
         raise LookupError(home_id)
     return jobs.enqueue(
         render_home_transfer_summaries, home.id, user.id, asker_locale(),
-        job_id=f"home-transfer-summaries:{home.id}:{user.id}",
+        job_id=f"home-transfer-summaries:{home.id}:{user.id}:{asker_locale()}",
         description=f"{TRANSFER_SUMMARY}: {_l('every resident of %(home)s', home=home.name)}",
         user_id=user.id, home_id=home.id,
     )

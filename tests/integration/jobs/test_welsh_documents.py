@@ -115,3 +115,17 @@ def test_a_worker_prints_in_the_language_stored_with_the_job(rq, auth, client, w
     assert job.status == "finished", job.error
     text = pdf_text(client.get(f"/documents/file/{job.id}").data)
     assert "Wellbeing check (cy)" in text and welsh_month(submission.taken_at.date()) in text
+
+
+def test_asked_in_english_then_in_welsh_while_waiting_makes_two_documents(app, auth, client, world, submit,
+                                                                          files_dir, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/15")  # nothing listens: stays queued
+    submission = submit(world.home_a)
+    auth.login("manager")
+    client.post(f"/documents/assessment/{submission.id}")
+    client.post(f"/documents/assessment/{submission.id}")  # the same again: still one
+    client.get("/lang/cy")
+    client.post(f"/documents/assessment/{submission.id}")
+    db.session.expire_all()
+    jobs = db.session.scalars(select(Job).where(Job.user_id == user("manager").id)).all()
+    assert sorted(job.args[-1] for job in jobs) == ["cy", "en-GB"]
