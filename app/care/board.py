@@ -137,10 +137,10 @@ def at_risk(home_id: int | None, unit_id: int | None = None, now: dt.datetime | 
         agg = aggregates.get(person.id)
         scored = news2.get(person.id)
         if scored is not None and ((scored.total or 0) >= 5 or (scored.single or 0) >= 3):
+            three = _l(" (a 3 in one parameter)")
             reasons.append({"code": "news2_high", "severity": "high" if (scored.total or 0) >= 5 else "medium",
                             "text": str(_l("NEWS2 %(total)s in the last 24 hours%(red)s", total=scored.total,
-                                           red=str(_l(" (a 3 in one parameter)")) if (scored.single or 0) >= 3
-                                           else ""))})
+                                           red=str(three) if (scored.single or 0) >= 3 else ""))})
         target = Decimal(person.daily_fluid_target_ml or DEFAULT_TARGET_ML)
         if agg is not None and agg.drinks:
             today = Decimal(agg.today_ml or 0)

@@ -61,7 +61,7 @@ class MarkOrigin(enum.StrEnum):
 
 
 labels.register({
-    BodySide.front: _l("Front"), BodySide.back: _l("Back"),
+    BodySide.front: _l("Front of the body"), BodySide.back: _l("Back of the body"),
     MarkKind.bruise: _l("Bruise"), MarkKind.skin_tear: _l("Skin tear"),
     MarkKind.pressure_damage: _l("Pressure damage"), MarkKind.wound: _l("Wound"), MarkKind.rash: _l("Rash"),
     MarkKind.other: _l("Other"),

@@ -86,10 +86,10 @@ def _email_text(row: NotificationOutbox) -> tuple[str, str]:
     what = str(kind.label) if kind else row.kind
     home = db.session.get(CareHome, row.home_id) if row.home_id else None
     subject = str(_l("WriteCareNotes: %(what)s", what=what))
+    or_at = str(_l(" or at %(url)s", url=row.link)) if row.link else ""
     parts = [str(_l("You have a new notification in WriteCareNotes%(where)s: %(what)s.",
                     where=f" ({home.name})" if home else "", what=what)),
-             str(_l("Sign in to read it under the bell%(link)s.",
-                    link=f" or at {row.link}" if row.link else "")),
+             str(_l("Sign in to read it under the bell%(link)s.", link=or_at)),
              str(_l("You chose to receive these by email; change that under Notifications, Email settings."))]
     return subject, "\n\n".join(parts)
 
