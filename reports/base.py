@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas as pdf_canvas
 from reportlab.platypus import SimpleDocTemplate
@@ -119,11 +120,12 @@ def _numbered_canvas(info: DocumentInfo):
             bottom = MARGIN - 6 * mm
             self.line(MARGIN, bottom + 7.5 * mm, width - MARGIN, bottom + 7.5 * mm)
             self.setFont(FONT, 7.5)
-            printed = f"Printed {london(info.printed_at)} by {info.printed_by}"
+            printed = _("Printed %(when)s by %(who)s", when=london(info.printed_at), who=info.printed_by)
             if info.confidential:
-                printed += " · Confidential"
+                printed += " · " + _("Confidential")
             self.drawString(MARGIN, bottom + 3.5 * mm, _fit(self, printed, FONT, 7.5, inner * 0.78))
-            self.drawRightString(width - MARGIN, bottom + 3.5 * mm, f"Page {self._pageNumber} of {total}")
+            page = _("Page %(page)s of %(total)s", page=self._pageNumber, total=total)
+            self.drawRightString(width - MARGIN, bottom + 3.5 * mm, page)
             if info.footer_note:
                 self.drawString(MARGIN, bottom, _fit(self, info.footer_note, FONT, 7.5, inner))
             self.restoreState()
