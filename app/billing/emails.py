@@ -178,8 +178,9 @@ def request_run_email(run_id: int, user, confirm_resend: bool = False) -> tuple[
         raise DomainError({"confirm_resend": [str(_l(
             "All %(n)s invoices of this run that go by email were already emailed. Tick \"Send again\" to send "
             "them once more.", n=len(found["sent"])))]})
+    what = _l("Email invoices")
     job = jobs.enqueue(email_run_job, run.id, user.id, bool(confirm_resend), job_id=f"billing-email-run:{run.id}",
-                       description=f"{_l('Email invoices')}: {run}"[:300], user_id=user.id, home_id=run.home_id)
+                       description=f"{what}: {run}"[:300], user_id=user.id, home_id=run.home_id)
     return job, found
 
 

@@ -148,10 +148,11 @@ def request_sbard_pdf(resident_id, user):
     if resident is None:
         raise LookupError(resident_id)
     printable_resident(resident.id, user)
+    what = _l("SBARD summary")
     return jobs.enqueue(
         render_sbard_pdf, resident.id, user.id, asker_locale(),
         job_id=f"sbard-pdf:{resident.id}:{user.id}:{asker_locale()}",
-        description=f"{_l('SBARD summary')}: {resident.full_name}", user_id=user.id, home_id=resident.home_id,
+        description=f"{what}: {resident.full_name}", user_id=user.id, home_id=resident.home_id,
     )
 
 
