@@ -15,7 +15,6 @@ flush; the caller commits.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import secrets
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -388,29 +387,10 @@ def photo_path(photo: BodyMarkPhoto) -> Path | None:
 
 
 def reencode(data: bytes) -> bytes:
-    """The checks and re-encoding of `app.residents.photos.store_photo`: a fresh upright JPEG,
-    nothing of the upload's metadata kept. DomainError (field "photo") when it is not an image."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    """A body-map photo checked and re-encoded as resident photos are, with its metadata dropped."""
+    from app.residents.photos import reencode as reencode_photo
 
-    from app.residents.photos import ACCEPTED_FORMATS, MAX_UPLOAD_BYTES
-
-    if not data:
-        raise DomainError({"photo": [str(_l("Choose a photo to upload."))]})
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise DomainError({"photo": [str(_l("The photo is too large (8 MB at most)."))]})
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.format not in ACCEPTED_FORMATS:
-                raise DomainError({"photo": [str(_l("Upload a JPEG, PNG, WebP or GIF image."))]})
-            if image.width * image.height > 40_000_000:
-                raise DomainError({"photo": [str(_l("The photo is too large (8 MB at most)."))]})
-            image = ImageOps.exif_transpose(image).convert("RGB")
-            image.thumbnail((MAX_SIDE_PX, MAX_SIDE_PX))
-            out = io.BytesIO()
-            image.save(out, "JPEG", quality=85)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        raise DomainError({"photo": [str(_l("That file is not an image we can read."))]}) from None
-    return out.getvalue()
+    return reencode_photo(data, MAX_SIDE_PX)
 
 
 def _check_photos(photos, errors: dict) -> list[bytes]:

@@ -40,10 +40,9 @@ def photo_path(resident: Resident) -> Path | None:
     return path
 
 
-def store_photo(resident: Resident, data: bytes) -> str:
-    """Check an uploaded image and keep a re-encoded copy as the resident's photo. Flushes only."""
-    if resident.voided_at is not None:
-        raise DomainError({"photo": [str(_l("This record is voided."))]})
+def reencode(data: bytes, max_side: int) -> bytes:
+    """Check an uploaded image and re-encode it: a fresh upright JPEG at most max_side pixels a side, nothing of
+    the upload's metadata kept. DomainError (field "photo") when it is not an image we accept."""
     if not data:
         raise DomainError({"photo": [str(_l("Choose a photo to upload."))]})
     if len(data) > MAX_UPLOAD_BYTES:
@@ -55,13 +54,20 @@ def store_photo(resident: Resident, data: bytes) -> str:
             if image.width * image.height > 40_000_000:
                 raise DomainError({"photo": [str(_l("The photo is too large (8 MB at most)."))]})
             image = ImageOps.exif_transpose(image).convert("RGB")
-            image.thumbnail((MAX_SIDE_PX, MAX_SIDE_PX))
+            image.thumbnail((max_side, max_side))
             out = io.BytesIO()
             image.save(out, "JPEG", quality=85)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         raise DomainError({"photo": [str(_l("That file is not an image we can read."))]}) from None
+    return out.getvalue()
+
+
+def store_photo(resident: Resident, data: bytes) -> str:
+    """Check an uploaded image and keep a re-encoded copy as the resident's photo. Flushes only."""
+    if resident.voided_at is not None:
+        raise DomainError({"photo": [str(_l("This record is voided."))]})
     name = f"{secrets.token_hex(16)}.jpg"
-    (photo_dir() / name).write_bytes(out.getvalue())
+    (photo_dir() / name).write_bytes(reencode(data, MAX_SIDE_PX))
     resident.photo_filename = name
     db.session.flush()
     return name
