@@ -47,9 +47,10 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
 
     with app.app_context():
         _import_models()
-        from app.crud import scope_filters_per_request
+        from app.crud import fast_related_fields, scope_filters_per_request
 
         scope_filters_per_request()  # list search filters belong to the request, not the shared view
+        fast_related_fields()  # drop-downs of related rows: one interface each, no decryption
         from app import ukdates
 
         ukdates.install()  # generated forms take and show dates the British way
@@ -160,6 +161,9 @@ def _init_request_context(app: Flask) -> None:
     app.jinja_env.filters["longdate"] = ukdates.long_date  # months spelled out in the reader's language
     app.jinja_env.filters["monthyear"] = ukdates.month_year
     i18n.init_app(app)
+    from app import navbar
+
+    navbar.init_app(app)  # the menu bar's markup kept per set of visible items and language
 
     @app.context_processor
     def _home_switcher():

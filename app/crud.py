@@ -9,6 +9,7 @@ read/write/delete per resource (`app.permissions`).
 
 from __future__ import annotations
 
+import contextvars
 import copy
 
 from flask import has_request_context, request
@@ -16,8 +17,9 @@ from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.baseviews import BaseModelView
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import UniqueConstraint, func, inspect, select
+from sqlalchemy import UniqueConstraint, event, func, inspect, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, defer
 from wtforms import SelectField
 from wtforms.validators import InputRequired, Optional
 
@@ -79,6 +81,68 @@ def scope_filters_per_request() -> None:
             descriptor = RequestFilters()
             descriptor.__set_name__(cls, "_filters")
             cls._filters = descriptor
+
+
+# ---------------------------------------------------------------------------------------------
+# Drop-downs of related rows (add and edit forms, list search filters)
+
+_DROPDOWN_OF: contextvars.ContextVar = contextvars.ContextVar("wcn_dropdown_of", default=None)
+_ENCRYPTED: dict[type, tuple] = {}
+
+
+def _encrypted_attributes(model) -> tuple:
+    """The model's field-encrypted columns (none of them is a drop-down's label)."""
+    if model not in _ENCRYPTED:
+        from app.crypto import EncryptedText
+
+        _ENCRYPTED[model] = tuple(getattr(model, prop.key) for prop in inspect(model).column_attrs
+                                  if any(isinstance(c.type, EncryptedText) for c in prop.columns))
+    return _ENCRYPTED[model]
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _dropdown_reads_no_secrets(state):
+    """While a drop-down reads its rows, their encrypted columns are left out (read, and decrypted,
+    only if something asks for one): a home's 200 residents in a task filter cost 200 rows, not a
+    thousand decryptions."""
+    model = _DROPDOWN_OF.get()
+    if model is None or not state.is_select:
+        return
+    attributes = _encrypted_attributes(model)
+    if attributes and any(d.get("entity") is model for d in state.statement.column_descriptions):
+        state.statement = state.statement.options(*(defer(a) for a in attributes))
+
+
+def fast_related_fields() -> None:
+    """Flask-AppBuilder's drop-downs of related rows: the row's id is read through one interface per
+    drop-down (FAB built a new one, walking the model's mapper, for every row of every drop-down),
+    and the rows are read without their encrypted columns (above)."""
+    from flask_appbuilder.forms import GeneralModelConverter
+
+    if getattr(GeneralModelConverter, "_wcn_fast", False):
+        return
+    original_query = GeneralModelConverter._get_related_query_func
+
+    def _get_related_query_func(self, col_name, filter_rel_fields):
+        read = original_query(self, col_name, filter_rel_fields)
+        model = self.datamodel.get_related_model(col_name)
+
+        def query():
+            token = _DROPDOWN_OF.set(model)
+            try:
+                return read()
+            finally:
+                _DROPDOWN_OF.reset(token)
+
+        return query
+
+    def _get_related_pk_func(self, col_name):
+        related = self.datamodel.get_related_interface(col_name)
+        return related.get_pk_value
+
+    GeneralModelConverter._get_related_query_func = _get_related_query_func
+    GeneralModelConverter._get_related_pk_func = _get_related_pk_func
+    GeneralModelConverter._wcn_fast = True
 
 
 # ---------------------------------------------------------------------------------------------

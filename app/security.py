@@ -14,7 +14,7 @@ from flask_appbuilder.security.sqla.models import User
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table
-from sqlalchemy.orm import mapped_column, relationship
+from sqlalchemy.orm import joinedload, mapped_column, relationship
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
@@ -223,6 +223,12 @@ class CareSecurityManager(SecurityManager):
                 return None
             g.wcn_session = row
         return super().load_user(pk)
+
+    def get_user_by_id(self, pk):
+        """The user with their roles and groups in one read (each request loads its user; FAB's own
+        get reads the roles and the groups in two more)."""
+        model = self.user_model
+        return self.session.get(model, pk, options=[joinedload(model.roles), joinedload(model.groups)])
 
     def load_user_jwt(self, _jwt_header, jwt_data):
         user = self.get_user_by_id(int(jwt_data["sub"]))

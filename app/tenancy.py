@@ -98,10 +98,11 @@ def _read_homes_of(user) -> list:
     CareHome = home_model()
     query = select(CareHome).order_by(CareHome.name).execution_options(skip_home_scope=True)
     if not getattr(user, "all_homes", False):
-        ids = [h.id for h in user.homes]
-        if not ids:
-            return []
-        query = query.where(CareHome.id.in_(ids))
+        # the user's homes in one read (not the `homes` relationship and then the homes again), through
+        # the link table of the user model's `homes`
+        real = user._get_current_object() if hasattr(user, "_get_current_object") else user  # current_user
+        link = inspect(real).mapper.relationships["homes"].secondary
+        query = query.join(link, link.c.home_id == CareHome.id).where(link.c.user_id == user.id)
     return list(db.session.scalars(query))
 
 

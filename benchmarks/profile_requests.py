@@ -24,6 +24,47 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
+STOCK_PROBE = r"""
+import json, re, statistics, sys, time
+sys.path.insert(0, "benchmarks")
+from stock_app import ADMIN, PASSWORD, create_app
+app = create_app()
+client = app.test_client()
+page = client.get("/login/").get_data(as_text=True)
+token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+assert client.post("/login/", data={"username": ADMIN, "password": PASSWORD,
+                                    "csrf_token": token.group(1) if token else ""}).status_code == 302
+jwt = client.post("/api/v1/security/login", json={"username": ADMIN, "password": PASSWORD, "provider": "db"},
+                  headers={"Cookie": ""}).get_json()["access_token"]
+bearer = {"Authorization": "Bearer " + jwt}
+resident = int(sys.argv[2])
+out = {}
+for name, url, headers in [("stock list", "/stockresidentview/list/", {}),
+                           ("stock show", f"/stockresidentview/show/{resident}", {}),
+                           ("stock REST list", "/api/v1/stockresident/?q=(page_size:25)", bearer)]:
+    client.get(url, headers=headers)
+    walls = []
+    for _ in range(int(sys.argv[1])):
+        started = time.perf_counter()
+        status = client.get(url, headers=headers).status_code
+        walls.append((time.perf_counter() - started) * 1000)
+    out[name] = {"status": status, "wall_ms": statistics.median(walls)}
+print(json.dumps(out))
+"""
+
+
+def stock_figures(database: str, repeat: int, resident: int) -> dict:
+    """The stock Flask-AppBuilder list, show and REST list over the same residents (benchmarks/stock_app.py),
+    measured the same way in a process of its own (its models would clash with the product's)."""
+    import json
+    import subprocess
+
+    env = {**os.environ, "STOCK_DATABASE_URL": database, "STOCK_UPDATE_PERMS": "1"}
+    out = subprocess.run([sys.executable, "-c", STOCK_PROBE, str(repeat), str(resident)], cwd=ROOT, env=env,
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", default=os.environ.get(
@@ -82,8 +123,14 @@ def main() -> None:
 
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
-    print(f"user {args.user}, home {home}, resident {resident}; median of {args.repeat}\n")
-    print(f"{'request':20} {'status':>6} {'wall ms':>8} {'SQL':>4} {'SQL ms':>7}  most repeated statement")
+    stock = stock_figures(args.database, args.repeat, resident)
+    base = stock["stock list"]["wall_ms"]
+    print(f"user {args.user}, home {home}, resident {resident}; median of {args.repeat}; "
+          f"'x stock' = wall time / the stock FAB list's ({base:.1f} ms)\n")
+    print(f"{'request':20} {'status':>6} {'wall ms':>8} {'x stock':>7} {'SQL':>4} {'SQL ms':>7}  "
+          "most repeated statement")
+    for name, figures in stock.items():
+        print(f"{name:20} {figures['status']:>6} {figures['wall_ms']:>8.1f} {figures['wall_ms'] / base:>7.2f}")
     for name, (url, headers) in urls.items():
         client.get(url, headers=headers)  # warm: templates compiled, caches filled
         walls, counts, sql_ms = [], [], []
@@ -96,7 +143,8 @@ def main() -> None:
             sql_ms.append(sum(t for _, t in statements) * 1000)
         repeated = collections.Counter(re.sub(r"\s+", " ", s)[:70] for s, _ in statements).most_common(1)
         top = f"{repeated[0][1]}x {repeated[0][0]}" if repeated else ""
-        print(f"{name:20} {status:>6} {statistics.median(walls):>8.1f} {statistics.median(counts):>4.0f} "
+        print(f"{name:20} {status:>6} {statistics.median(walls):>8.1f} {statistics.median(walls) / base:>7.2f} "
+              f"{statistics.median(counts):>4.0f} "
               f"{statistics.median(sql_ms):>7.1f}  {top}")
     print()
     for name in list(urls)[:5]:

@@ -9,10 +9,8 @@ from decimal import Decimal
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from app.assessments.chart import score_chart
-from app.extensions import db
 
 BAR_WIDTH, BAR_HEIGHT, BAR_PAD = 640, 200, 40
 WEIGHT_DAYS = 190  # six months and a little, for the weight chart
@@ -62,20 +60,6 @@ NEWS2_BANDS = [
 ]
 
 
-def weight_points(resident_id: int, days: int = WEIGHT_DAYS) -> list[tuple[dt.datetime, float]]:
-    """The resident's weights of the last six months, oldest first (one query)."""
-    from app.care.models import Observation
-
-    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
-    rows = db.session.execute(
-        select(Observation.observed_at, Observation.value)
-        .where(Observation.resident_id == resident_id, Observation.code == "weight",
-               Observation.voided.is_(False), Observation.observed_at >= since, Observation.value.is_not(None))
-        .order_by(Observation.observed_at)
-    ).all()
-    return [(_aware(when), float(value)) for when, value in rows]
-
-
 def _aware(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
 
@@ -121,12 +105,12 @@ def profile_summary(resident) -> dict | None:
 
     summary: dict = {"charts": charts, "vitals": vitals, "can_record": _can("can_write", "Charts")}
     if charts:
-        days = services.fluid_by_day(resident, days=14)
-        summary["fluid_days"] = days
-        summary["fluid_chart"] = fluid_bars(days)
-        summary["balance"] = services.fluid_balance(resident)
-        summary["weight"] = services.weight_summary(resident)
-        points = weight_points(resident.id)
+        read = services.chart_summary(resident, days=14, weight_days=WEIGHT_DAYS)
+        summary["fluid_days"] = read["fluid_days"]
+        summary["fluid_chart"] = fluid_bars(read["fluid_days"])
+        summary["balance"] = read["balance"]
+        summary["weight"] = read["weight"]
+        points = read["weight_points"]
         summary["weight_chart"] = score_chart(points) if points else None
     if vitals:
         sets = [s for s in services.news2_history(resident, days=90) if s.news2_total is not None]

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.care.codes import CHARTS, NEWS2_CODES, OPTIONAL_VITALS, SOFT_SIGNS, ChartSpec
@@ -602,19 +602,39 @@ def _live(query, model=Observation):
     return query.where(model.voided.is_(False)) if model is Observation else query.where(model.voided_at.is_(None))
 
 
+FLUID_CODES = ("fluid_in", "fluid_out")
+WEIGHT_ROWS = 400  # the latest weights read for the summary (years of weekly weights)
+
+
+def _target(found: CareProfile | None) -> int:
+    return found.daily_fluid_target_ml if found is not None else 1500
+
+
+def _fluid_rows(resident, start: dt.datetime, end: dt.datetime, *, start_inclusive: bool = True):
+    """(code, value, observed_at) of the resident's live fluid entries in [start, end) (or (start, end])."""
+    lower = Observation.observed_at >= start if start_inclusive else Observation.observed_at > start
+    upper = Observation.observed_at < end if start_inclusive else Observation.observed_at <= end
+    return db.session.execute(_live(select(Observation.code, Observation.value, Observation.observed_at).where(
+        Observation.resident_id == resident.id, Observation.code.in_(FLUID_CODES), lower, upper))).all()
+
+
+def _balance_from(rows, since: dt.datetime, until: dt.datetime, target: int) -> dict:
+    """Fluid in and out of the entries in (since, until]."""
+    totals = {"fluid_in": 0, "fluid_out": 0}
+    for code, value, at in rows:
+        if since < _aware(at) <= until:
+            totals[code] += value or 0
+    return {"in_ml": int(totals["fluid_in"]), "out_ml": int(totals["fluid_out"]), "target_ml": target,
+            "since": since, "until": until}
+
+
 def fluid_balance(resident, now: dt.datetime | None = None) -> dict:
     """Fluid in and out over the 24 hours up to now (real hours: a clock change does not add or
     lose one), against the resident's daily target."""
     until = to_utc(now) if now is not None else now_utc()
     since = until - dt.timedelta(hours=24)
-    totals = dict(db.session.execute(_live(
-        select(Observation.code, func.coalesce(func.sum(Observation.value), 0)).where(
-            Observation.resident_id == resident.id, Observation.code.in_(("fluid_in", "fluid_out")),
-            Observation.observed_at > since, Observation.observed_at <= until)
-        .group_by(Observation.code))).all())
-    found = profile(resident)
-    return {"in_ml": int(totals.get("fluid_in", 0)), "out_ml": int(totals.get("fluid_out", 0)),
-            "target_ml": found.daily_fluid_target_ml if found is not None else 1500, "since": since, "until": until}
+    rows = _fluid_rows(resident, since, until, start_inclusive=False)
+    return _balance_from(rows, since, until, _target(profile(resident)))
 
 
 def london_day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -624,18 +644,14 @@ def london_day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
-def fluid_by_day(resident, days: int = 14, now: dt.datetime | None = None) -> list[dict]:
-    """Fluid in and out per UK calendar day, oldest first, for the last `days` days (today included)."""
-    now = to_utc(now) if now is not None else now_utc()
+def _day_window(now: dt.datetime, days: int) -> tuple[dt.date, dt.datetime, dt.datetime]:
+    """The first UK day of the last `days` (today included) and the UTC bounds of the whole window."""
     today = now.astimezone(LONDON).date()
     first = today - dt.timedelta(days=days - 1)
-    start, _ = london_day_bounds(first)
-    _, end = london_day_bounds(today)
-    rows = db.session.execute(_live(select(Observation.code, Observation.value, Observation.observed_at).where(
-        Observation.resident_id == resident.id, Observation.code.in_(("fluid_in", "fluid_out")),
-        Observation.observed_at >= start, Observation.observed_at < end))).all()
-    found = profile(resident)
-    target = found.daily_fluid_target_ml if found is not None else 1500
+    return first, london_day_bounds(first)[0], london_day_bounds(today)[1]
+
+
+def _days_from(rows, first: dt.date, days: int, target: int) -> list[dict]:
     out = {first + dt.timedelta(days=i): {"in_ml": 0, "out_ml": 0} for i in range(days)}
     for code, value, at in rows:
         day = _aware(at).astimezone(LONDON).date()
@@ -644,24 +660,32 @@ def fluid_by_day(resident, days: int = 14, now: dt.datetime | None = None) -> li
     return [{"day": day, "in_ml": v["in_ml"], "out_ml": v["out_ml"], "target_ml": target} for day, v in out.items()]
 
 
+def fluid_by_day(resident, days: int = 14, now: dt.datetime | None = None) -> list[dict]:
+    """Fluid in and out per UK calendar day, oldest first, for the last `days` days (today included)."""
+    now = to_utc(now) if now is not None else now_utc()
+    first, start, end = _day_window(now, days)
+    return _days_from(_fluid_rows(resident, start, end), first, days, _target(profile(resident)))
+
+
 def _months_before(at: dt.datetime, months: int) -> dt.datetime:
     return at - dt.timedelta(days=round(30.44 * months))
 
 
-def weight_summary(resident) -> dict:
-    """The latest weight, BMI (with the profile's height) and % change over 1, 3 and 6 months (against
-    the latest weight recorded at least that long before the latest; None without one)."""
-    rows = [(Decimal(v), _aware(at)) for v, at in db.session.execute(_live(
+def _weight_rows(resident) -> list[tuple[Decimal, dt.datetime]]:
+    """The resident's latest live weights (value, time), newest first."""
+    return [(Decimal(v), _aware(at)) for v, at in db.session.execute(_live(
         select(Observation.value, Observation.observed_at).where(
-            Observation.resident_id == resident.id, Observation.code == "weight"))
-        .order_by(Observation.observed_at.desc()).limit(400)).all()]
+            Observation.resident_id == resident.id, Observation.code == "weight", Observation.value.is_not(None)))
+        .order_by(Observation.observed_at.desc()).limit(WEIGHT_ROWS)).all()]
+
+
+def _weight_from(rows: list[tuple[Decimal, dt.datetime]], found: CareProfile | None) -> dict:
     summary = {"latest_kg": None, "at": None, "bmi": None, "change_1m_pct": None, "change_3m_pct": None,
                "change_6m_pct": None}
     if not rows:
         return summary
     latest, at = rows[0]
     summary.update(latest_kg=latest, at=at)
-    found = profile(resident)
     if found is not None and found.height_cm:
         metres = Decimal(found.height_cm) / 100
         summary["bmi"] = (latest / (metres * metres)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
@@ -674,18 +698,41 @@ def weight_summary(resident) -> dict:
     return summary
 
 
+def weight_summary(resident) -> dict:
+    """The latest weight, BMI (with the profile's height) and % change over 1, 3 and 6 months (against
+    the latest weight recorded at least that long before the latest; None without one)."""
+    return _weight_from(_weight_rows(resident), profile(resident))
+
+
+def chart_summary(resident, *, days: int = 14, weight_days: int = 190, now: dt.datetime | None = None) -> dict:
+    """What the resident profile shows of the charts, in three reads (care profile, fluids of the
+    window, latest weights): fluid per UK day for the last `days` days (`fluid_days`), the balance of
+    the last 24 hours (`balance`), the weight summary (`weight`) and the weights of the last
+    `weight_days` days, oldest first (`weight_points`). Each is what the single functions above give."""
+    now = to_utc(now) if now is not None else now_utc()
+    found = profile(resident)
+    target = _target(found)
+    first, start, end = _day_window(now, days)
+    rows = _fluid_rows(resident, min(start, now - dt.timedelta(hours=24)), max(end, now + dt.timedelta(seconds=1)))
+    weights = _weight_rows(resident)
+    since = now - dt.timedelta(days=weight_days)
+    return {"fluid_days": _days_from(rows, first, days, target),
+            "balance": _balance_from(rows, now - dt.timedelta(hours=24), now, target),
+            "weight": _weight_from(weights, found),
+            "weight_points": [(at, float(value)) for value, at in reversed(weights) if at >= since]}
+
+
 def percent_change(latest: Decimal, before: Decimal) -> Decimal:
     return ((latest - before) / before * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def latest_by_chart(resident) -> dict[str, Observation]:
-    """The latest live observation of each chart code the resident has."""
-    newest = (select(Observation.code, func.max(Observation.observed_at).label("at"))
-              .where(Observation.resident_id == resident.id, Observation.voided.is_(False))
-              .group_by(Observation.code).subquery())
-    rows = db.session.scalars(select(Observation).join(newest, and_(
-        Observation.code == newest.c.code, Observation.observed_at == newest.c.at)).where(
-        Observation.resident_id == resident.id, Observation.voided.is_(False)).order_by(Observation.id)).all()
+    """The latest live observation of each chart code the resident has: one index probe per code
+    (resident, code, time), so a year of records costs what a day does."""
+    newest = [_live(select(Observation.id).where(Observation.resident_id == resident.id, Observation.code == code))
+              .order_by(Observation.observed_at.desc(), Observation.id.desc()).limit(1).scalar_subquery()
+              for code in CHARTS]
+    rows = db.session.scalars(select(Observation).where(Observation.id.in_(newest)).order_by(Observation.id)).all()
     return {row.code: row for row in rows}
 
 

@@ -155,7 +155,9 @@ class Bed(HomeOwnedMixin, Model):
     status = mapped_column(str_enum(BedStatus, "bed_status"), nullable=False, default=BedStatus.available)
     out_of_service_reason = mapped_column(String(200))
 
-    room = relationship("Room", back_populates="beds")
+    # A bed is always shown with its room ("Room 4 bed A"): read with it, so a list or drop-down of
+    # beds does not read each bed's room on its own.
+    room = relationship("Room", back_populates="beds", lazy="joined")
     service_periods = relationship("BedServicePeriod", back_populates="bed", order_by="BedServicePeriod.from_at")
 
     def __repr__(self) -> str:

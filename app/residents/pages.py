@@ -8,7 +8,7 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.exceptions import DomainError
 from app.extensions import db
@@ -23,6 +23,8 @@ from app.residents.models import (
     Enquiry,
     EnquiryStage,
     Resident,
+    Stay,
+    StayBed,
     StayType,
     WaitingPriority,
 )
@@ -45,8 +47,13 @@ def _get_or_404(model, pk: int):
     return obj
 
 
-def _resident_or_404(pk: int) -> Resident:
-    resident = _get_or_404(Resident, pk)
+def _resident_or_404(pk: int, *, with_stays: bool = False) -> Resident:
+    """The resident (404 if not found, out of the user's homes, or voided); `with_stays` reads their
+    stays with bed, room and unit, bed moves and hospital leave up front, as the profile shows them."""
+    options = [selectinload(Resident.stays).options(
+        joinedload(Stay.bed).joinedload(Bed.room).joinedload(Room.unit),
+        selectinload(Stay.bed_periods).joinedload(StayBed.bed), selectinload(Stay.absences))] if with_stays else []
+    resident = db.session.get(Resident, pk, options=options) if valid_int_id(pk) else None
     if resident is None or resident.voided_at is not None:
         abort(404)
     return resident
@@ -107,7 +114,8 @@ class ResidentProfileView(BaseView):
     @expose("/<int:pk>/")
     @has_access
     def profile(self, pk):
-        return self.render_template("residents/profile.html", **profile_context(_resident_or_404(pk)))
+        return self.render_template("residents/profile.html",
+                                    **profile_context(_resident_or_404(pk, with_stays=True)))
 
     @expose("/search", methods=["GET", "POST"])
     @has_access

@@ -183,3 +183,31 @@ def test_weight_summary_gives_bmi_and_changes(world, nurse):
     assert summary["change_1m_pct"] == Decimal("-5.0")  # against 66 kg 40 days ago
     assert summary["change_3m_pct"] == Decimal("-7.8")  # against 68 kg
     assert summary["change_6m_pct"] == Decimal("-10.4")  # against 70 kg
+
+
+@pytest.mark.parametrize("now", [london(2026, 10, 25, 12, 0), london(2026, 10, 25, 23, 45),
+                                 london(2026, 3, 30, 9, 0), london(2026, 3, 29, 10, 0), london(2026, 6, 11, 0, 5)])
+def test_the_profiles_one_read_gives_what_each_single_read_gives(world, nurse, now):
+    """The resident profile reads fluids and weights once (`chart_summary`); its fluid days, 24-hour
+    balance, weight summary and weight points are those of the single functions, clock changes too."""
+    r = world.resident_a
+    services.update_profile(r, {"height_cm": 172, "daily_fluid_target_ml": 1800}, nurse)
+    start = now - dt.timedelta(days=16)
+    step, at, ml = dt.timedelta(minutes=97), start, 50
+    while at <= now:
+        db.session.add_all(_entries_without_time_check(r, nurse, at, ml))
+        at, ml = at + step, ml % 400 + 35
+    for days_ago, kg in [(300, "81"), (150, "79.5"), (100, "78"), (20, "76.2"), (1, "75.9")]:
+        when = now - dt.timedelta(days=days_ago)
+        obs_set = services._new_set(r, "chart", when, when, nurse, None, None, code="weight")
+        services._add_observation(obs_set, r, "weight", Decimal(kg), None, when, False)
+        db.session.add(obs_set)
+    db.session.flush()
+    read = services.chart_summary(r, days=14, weight_days=190, now=now)
+    assert read["fluid_days"] == services.fluid_by_day(r, days=14, now=now)
+    assert read["balance"] == services.fluid_balance(r, now=now)
+    assert read["balance"]["in_ml"] > 0
+    assert read["weight"] == services.weight_summary(r)
+    assert read["weight"]["change_6m_pct"] is not None
+    assert [at for at, _ in read["weight_points"]] == sorted(at for at, _ in read["weight_points"])
+    assert [kg for _, kg in read["weight_points"]] == [79.5, 78.0, 76.2, 75.9]
