@@ -2,7 +2,7 @@
 profile of one request, for the request types load.py finds slowest. In-process (Flask's test
 client, the benchmark's production settings), against the database load.py uses.
 
-    python benchmarks/profile_requests.py [--database URL] [--user h01.nurse1] [--repeat 5] [--html DIR]
+    python benchmarks/profile_requests.py [--database URL] [--user h01.nurse1] [--repeat 15] [--html DIR]
 
 Prints, per request: median wall time, statements and their total time (median of --repeat), the
 statements repeated most (a query in a loop shows here), and the profile's top frames.
@@ -70,7 +70,7 @@ def main() -> None:
     parser.add_argument("--database", default=os.environ.get(
         "LOAD_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/wcn_scale"))
     parser.add_argument("--user", default="h01.nurse1")
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--html", help="also write each profile as HTML into this folder")
     args = parser.parse_args()
 
@@ -123,14 +123,10 @@ def main() -> None:
 
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
+    # The stock app is measured before and after ours (each in a process of its own) and the lower of
+    # its two medians kept: a moment of noise on a shared machine then does not move the baseline.
     stock = stock_figures(args.database, args.repeat, resident)
-    base = stock["stock list"]["wall_ms"]
-    print(f"user {args.user}, home {home}, resident {resident}; median of {args.repeat}; "
-          f"'x stock' = wall time / the stock FAB list's ({base:.1f} ms)\n")
-    print(f"{'request':20} {'status':>6} {'wall ms':>8} {'x stock':>7} {'SQL':>4} {'SQL ms':>7}  "
-          "most repeated statement")
-    for name, figures in stock.items():
-        print(f"{name:20} {figures['status']:>6} {figures['wall_ms']:>8.1f} {figures['wall_ms'] / base:>7.2f}")
+    rows = []
     for name, (url, headers) in urls.items():
         client.get(url, headers=headers)  # warm: templates compiled, caches filled
         walls, counts, sql_ms = [], [], []
@@ -143,9 +139,19 @@ def main() -> None:
             sql_ms.append(sum(t for _, t in statements) * 1000)
         repeated = collections.Counter(re.sub(r"\s+", " ", s)[:70] for s, _ in statements).most_common(1)
         top = f"{repeated[0][1]}x {repeated[0][0]}" if repeated else ""
-        print(f"{name:20} {status:>6} {statistics.median(walls):>8.1f} {statistics.median(walls) / base:>7.2f} "
-              f"{statistics.median(counts):>4.0f} "
-              f"{statistics.median(sql_ms):>7.1f}  {top}")
+        rows.append((name, status, statistics.median(walls), statistics.median(counts), statistics.median(sql_ms), top))
+    again = stock_figures(args.database, args.repeat, resident)
+    for name, figures in stock.items():
+        figures["wall_ms"] = min(figures["wall_ms"], again[name]["wall_ms"])
+    base = stock["stock list"]["wall_ms"]
+    print(f"user {args.user}, home {home}, resident {resident}; median of {args.repeat}; "
+          f"'x stock' = wall time / the stock FAB list's ({base:.1f} ms)\n")
+    print(f"{'request':20} {'status':>6} {'wall ms':>8} {'x stock':>7} {'SQL':>4} {'SQL ms':>7}  "
+          "most repeated statement")
+    for name, figures in stock.items():
+        print(f"{name:20} {figures['status']:>6} {figures['wall_ms']:>8.1f} {figures['wall_ms'] / base:>7.2f}")
+    for name, status, wall, count, sql_time, top in rows:
+        print(f"{name:20} {status:>6} {wall:>8.1f} {wall / base:>7.2f} {count:>4.0f} {sql_time:>7.1f}  {top}")
     print()
     for name in list(urls)[:5]:
         url, headers = urls[name]

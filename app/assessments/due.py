@@ -97,7 +97,10 @@ def _lines(resident, schedules, records, now: dt.datetime, title: Callable[[str]
 def due_lines(resident, now: dt.datetime | None = None) -> list[DueLine]:
     """Each form the resident's home schedules: the last result, any draft, and when the next is due."""
     schedules = _schedules([resident.home_id]).get(resident.home_id, [])
-    return _lines(resident, schedules, records_of(resident.id), now or _now(), form_title)
+    records = list(db.session.scalars(
+        select(AssessmentRecord).where(AssessmentRecord.id.in_(_records_that_count([resident.id])))
+        .order_by(AssessmentRecord.taken_at.desc().nulls_first(), AssessmentRecord.id.desc())))
+    return _lines(resident, schedules, records, now or _now(), form_title)
 
 
 def _records_that_count(resident_ids):

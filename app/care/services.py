@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.care.codes import CHARTS, NEWS2_CODES, OPTIONAL_VITALS, SOFT_SIGNS, ChartSpec
@@ -727,12 +727,13 @@ def percent_change(latest: Decimal, before: Decimal) -> Decimal:
 
 
 def latest_by_chart(resident) -> dict[str, Observation]:
-    """The latest live observation of each chart code the resident has: one index probe per code
-    (resident, code, time), so a year of records costs what a day does."""
-    newest = [_live(select(Observation.id).where(Observation.resident_id == resident.id, Observation.code == code))
-              .order_by(Observation.observed_at.desc(), Observation.id.desc()).limit(1).scalar_subquery()
-              for code in CHARTS]
-    rows = db.session.scalars(select(Observation).where(Observation.id.in_(newest)).order_by(Observation.id)).all()
+    """The latest live observation of each chart code the resident has."""
+    newest = (select(Observation.code, func.max(Observation.observed_at).label("at"))
+              .where(Observation.resident_id == resident.id, Observation.voided.is_(False))
+              .group_by(Observation.code).subquery())
+    rows = db.session.scalars(select(Observation).join(newest, and_(
+        Observation.code == newest.c.code, Observation.observed_at == newest.c.at)).where(
+        Observation.resident_id == resident.id, Observation.voided.is_(False)).order_by(Observation.id)).all()
     return {row.code: row for row in rows}
 
 
