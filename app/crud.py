@@ -24,6 +24,7 @@ from wtforms import SelectField
 from wtforms.validators import InputRequired, Optional
 
 from app import labels, ukdates
+from app.crypto import encrypted_attributes
 from app.exceptions import DomainError
 from app.guards import valid_int_id
 from app.permissions import METHOD_PERMISSIONS
@@ -87,17 +88,6 @@ def scope_filters_per_request() -> None:
 # Drop-downs of related rows (add and edit forms, list search filters)
 
 _DROPDOWN_OF: contextvars.ContextVar = contextvars.ContextVar("wcn_dropdown_of", default=None)
-_ENCRYPTED: dict[type, tuple] = {}
-
-
-def _encrypted_attributes(model) -> tuple:
-    """The model's field-encrypted columns (none of them is a drop-down's label)."""
-    if model not in _ENCRYPTED:
-        from app.crypto import EncryptedText
-
-        _ENCRYPTED[model] = tuple(getattr(model, prop.key) for prop in inspect(model).column_attrs
-                                  if any(isinstance(c.type, EncryptedText) for c in prop.columns))
-    return _ENCRYPTED[model]
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -108,7 +98,7 @@ def _dropdown_reads_no_secrets(state):
     model = _DROPDOWN_OF.get()
     if model is None or not state.is_select:
         return
-    attributes = _encrypted_attributes(model)
+    attributes = encrypted_attributes(model)  # none of them is a drop-down's label
     if attributes and any(d.get("entity") is model for d in state.statement.column_descriptions):
         state.statement = state.statement.options(*(defer(a) for a in attributes))
 

@@ -208,3 +208,17 @@ def rotate_command():
     for name, count in sorted(changed.items()):
         click.echo(f"{name}: {count} re-encrypted")
     click.echo(f"{total} value(s) now under key {ring.current_kid!r}.")
+
+
+_ENCRYPTED: dict[type, tuple] = {}
+
+
+def encrypted_attributes(model) -> tuple:
+    """The model's field-encrypted columns, to leave out of a read that shows none of them (each is
+    then read, and decrypted, only if something asks for it)."""
+    if model not in _ENCRYPTED:
+        from sqlalchemy import inspect
+
+        _ENCRYPTED[model] = tuple(getattr(model, prop.key) for prop in inspect(model).column_attrs
+                                  if any(isinstance(c.type, EncryptedText) for c in prop.columns))
+    return _ENCRYPTED[model]

@@ -19,6 +19,7 @@ from sqlalchemy.orm import defer, selectinload
 
 from app.assessments.models import AssessmentRecord, AssessmentSchedule, RecordStatus
 from app.assessments.services import DONE, form_title, is_incomplete
+from app.crypto import encrypted_attributes
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,8 @@ def due_table(home_ids, now: dt.datetime | None = None, title: Callable[[str], s
     residents = db.session.scalars(
         select(Resident).where(Resident.home_id.in_(sorted(schedules)), Resident.voided_at.is_(None),
                                Resident.status.in_([ResidentStatus.in_residence, ResidentStatus.hospital_leave]))
-        .options(selectinload(Resident.stays))  # each line reads the current stay: one query, not one each
+        .options(selectinload(Resident.stays),  # each line reads the current stay: one query, not one each
+                 *(defer(a) for a in encrypted_attributes(Resident)))  # no line shows them
         .order_by(Resident.last_name, Resident.first_name, Resident.id)
     ).all() if schedules else []
     by_resident: dict[int, list[AssessmentRecord]] = {}
@@ -193,6 +195,20 @@ class DueGroup:
     @property
     def first_due(self):
         return min(line.due_at for _resident, line in self.lines)
+
+
+def first_lines(groups: list[DueGroup], limit: int) -> tuple[list[DueGroup], int]:
+    """The groups as shown on a page of at most `limit` lines (soonest due first; a group cut short
+    keeps the lines that fit), and how many lines were left out."""
+    shown, room = [], limit
+    for group in groups:
+        if room <= 0:
+            break
+        lines = group.lines[:room]
+        shown.append(group if len(lines) == len(group.lines) else DueGroup(group.key, group.title, lines,
+                                                                           group.home, group.unit))
+        room -= len(lines)
+    return shown, sum(len(g.lines) for g in groups) - sum(len(g.lines) for g in shown)
 
 
 def units_of(resident_ids) -> dict[int, Any]:

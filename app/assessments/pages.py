@@ -265,13 +265,23 @@ class AssessmentPagesView(BaseView):
             if reviews is not None:
                 reviews = [p for p in reviews if p.resident_id in keep]
             tasks = [t for t in tasks if t.resident_id in keep]
+        # A page a person can read: at most DUE_PAGE_LINES assessments and DUE_PAGE_ROWS tasks and
+        # reviews, soonest first (a group-wide user's twenty homes are thousands of lines); the counts
+        # are of everything, and the page says what is left out and how to see it.
+        shown, lines_left = due_rules.first_lines(groups, DUE_PAGE_LINES)
         return self.render_template(
-            "assessments/due.html", groups=groups, by=by, units=units, unit_id=unit_id, tasks=tasks, mine=mine,
-            overdue_count=sum(g.overdue for g in groups), due_count=sum(g.due for g in groups),
-            reviews=reviews, review_state=review_state,
+            "assessments/due.html", groups=shown, by=by, units=units, unit_id=unit_id,
+            tasks=tasks[:DUE_PAGE_ROWS], tasks_left=max(0, len(tasks) - DUE_PAGE_ROWS), lines_left=lines_left,
+            mine=mine, overdue_count=sum(g.overdue for g in groups), due_count=sum(g.due for g in groups),
+            reviews=None if reviews is None else reviews[:DUE_PAGE_ROWS],
+            reviews_left=max(0, len(reviews or []) - DUE_PAGE_ROWS), review_state=review_state,
             now=dt.datetime.now(dt.UTC), today=today,
             can_close=sm.has_access("can_write", "Tasks"), title=_l("Due and overdue"),
         )
+
+
+DUE_PAGE_LINES = 200
+DUE_PAGE_ROWS = 100
 
 
 class AssessmentSigningView(BaseView):

@@ -102,3 +102,21 @@ def test_the_due_list_is_grouped_by_resident_with_counts_and_narrowed_to_a_unit(
     by_form = client.get("/assessments/due/?by=form").get_data(as_text=True).split('id="due-assessments"')[1]
     assert 'data-group="Waterlow' in by_form or "data-group=\"Malnutrition" in by_form
     assert client.get("/assessments/due/?unit=junk&by=junk").status_code == 200
+
+
+def test_a_long_due_list_shows_the_soonest_and_says_how_to_see_the_rest(client, auth, world, monkeypatch):
+    """A group-wide user's twenty homes are thousands of lines: the page shows the soonest due (here
+    one line, to test it with the seeded world), keeps the counts of everything, and says how many
+    are left out and how to see them."""
+    from app.assessments import pages
+
+    auth.login("nurse")
+    whole = client.get("/assessments/due/").get_data(as_text=True).split('id="due-assessments"')[1]
+    lines = whole.split("</div>")[0].count("<tr class=")  # the assessments' block, not reviews or tasks
+    assert lines >= 2
+    monkeypatch.setattr(pages, "DUE_PAGE_LINES", 1)
+    page = client.get("/assessments/due/").get_data(as_text=True)
+    shown = page.split('id="due-assessments"')[1].split('id="due-more"')[0]
+    assert shown.count("<tr class=") == 1
+    assert f"{lines - 1} more assessments are due or overdue" in page
+    assert "Choose one home (top right) or a unit" in page
