@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from flask import current_app, g, render_template, request
 from flask_babel import get_locale
+from flask_jwt_extended import current_user as current_user_jwt
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -28,14 +29,21 @@ def _items(menu_items):
 
 
 def visible_names(appbuilder) -> frozenset[str]:
-    """The names of the menu items (and sub-items) the current user may see. For a signed-in, active
-    user, FAB's own check of all of them at once (`get_user_menu_access`, answered from the request's
-    permission set); otherwise FAB's check item by item (`has_access`, as its menu template does)."""
+    """The names of the menu items (and sub-items) the current user may see: FAB's own check of all of
+    them at once (`get_user_menu_access`, answered from the request's permission set) for a signed-in,
+    active user and for a visitor (the public role: the sign-in page); otherwise, FAB's check item by
+    item (`has_access`, as its menu template does)."""
     sm = appbuilder.sm
     names = [item.name for item in _items(appbuilder.menu.get_list()) if item and item.name != "-"]
     user = g.get("user")
-    if (current_user.is_authenticated and user is not None and getattr(user, "is_active", False)
-            and not g.get("_api_key_user")):
+    if g.get("_api_key_user"):
+        bulk = False
+    elif current_user.is_authenticated:
+        bulk = user is not None and getattr(user, "is_active", False)
+    else:  # a visitor (the public role), or a bearer token's user
+        jwt_user = current_user_jwt
+        bulk = not jwt_user or getattr(jwt_user, "is_active", False)
+    if bulk:
         return frozenset(names) & frozenset(sm.get_user_menu_access(names))
     return frozenset(name for name in names if sm.has_access("menu_access", name))
 

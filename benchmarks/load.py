@@ -12,7 +12,8 @@
    (benchmarks/locustfile.py), bounded by --duration and --max-requests, then everything stops.
 4. Prints a table per request type (count, errors, p50/p95/p99, multiple of the stock list) and the
    resident memory of each gunicorn worker; the LAST line is one JSON object:
-   {"rpm", "p50_ms", "p95_ms", "p99_ms", "errors", "requests", "per_type": {...}, "baselines": {...},
+   {"rpm", "p50_ms", "p95_ms", "p99_ms", "errors", "requests", "steady": {...}, "per_type": {...},
+    "baselines": {...},
     "rss_mib": {...}}. rpm and percentiles are the product's requests (baselines reported apart).
 """
 
@@ -206,9 +207,9 @@ def percentile(values: list[float], q: float) -> float:
     return round(ordered[index], 1)
 
 
-def summarise(samples: list, seconds: float) -> dict:
+def summarise(samples: list, seconds: float, ramp_seconds: float = 0) -> dict:
     by_type: dict[str, dict] = {}
-    for name, ms, ok, status in samples:
+    for name, ms, ok, status, *_at in samples:
         entry = by_type.setdefault(name, {"times": [], "errors": 0, "statuses": {}})
         entry["times"].append(ms)
         entry["errors"] += 0 if ok else 1
@@ -236,6 +237,18 @@ def summarise(samples: list, seconds: float) -> dict:
         "baselines": {k: v for k, v in figures.items() if k.startswith(BASELINE_PREFIXES)},
     }
     result["baseline_errors"] = sum(v["errors"] for v in result["baselines"].values())
+    # Once everyone has signed in: the first seconds are the shift change (every user's password checked
+    # at once); the rest is the working day.
+    if ours and len(ours[0]) > 4:
+        start = min(s[4] for s in ours)
+        steady = [s for s in ours if s[4] >= start + ramp_seconds]
+        if steady:
+            span = max(s[4] for s in steady) - (start + ramp_seconds) or 1
+            times = [s[1] for s in steady]
+            result["steady"] = {"after_s": ramp_seconds, "rpm": round(len(steady) / span * 60),
+                                "p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95),
+                                "p99_ms": percentile(times, 99), "errors": sum(1 for s in steady if not s[2]),
+                                "requests": len(steady)}
     return result
 
 
@@ -264,6 +277,10 @@ def print_table(result: dict) -> None:
     print(f"\nours: {result['requests']} requests in {result['seconds']} s = {result['rpm']} per minute; "
           f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms; "
           f"errors {result['errors']}")
+    if "steady" in result:
+        st = result["steady"]
+        print(f"after the first {st['after_s']} s (everyone signed in): {st['requests']} requests = {st['rpm']} per "
+              f"minute; p50 {st['p50_ms']} ms, p95 {st['p95_ms']} ms, p99 {st['p99_ms']} ms; errors {st['errors']}")
     print("worker memory (peak RSS, MiB):", result.get("rss_mib"))
     print(f"\ntime in a worker (gunicorn access log, no queueing)\n{'request':32} {'count':>6} {'p50':>7} {'p95':>7} "
           f"{'x stock list':>12}")
@@ -337,7 +354,8 @@ def main() -> None:
         if not samples:
             raise SystemExit("locust recorded nothing:\n" + (work / "locust.log").read_text()[-3000:])
         # the load itself: from the first to the last request (not locust's start-up)
-        result = summarise(samples, min(seconds, float(args.duration)))
+        # users arrive at users/10 a second: all are in after 10 s; 5 s more for their sign-ins
+        result = summarise(samples, min(seconds, float(args.duration)), ramp_seconds=15)
         result["rss_mib"] = sampler.peak
         result["server_ms"] = server_summary(server_times(work / "app-access.log", SERVER_TYPES),
                                              server_times(work / "stock-access.log", STOCK_TYPES))

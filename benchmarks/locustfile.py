@@ -18,6 +18,7 @@ import os
 import random
 import re
 import threading
+import time
 
 from locust import HttpUser, between, events, task
 
@@ -38,7 +39,7 @@ def _record(name, response_time, exception=None, response=None, **_kwargs):
     """Keep every response time (load.py works out the percentiles), and stop the whole run once
     the request budget is spent (as well as at --run-time)."""
     status = getattr(response, "status_code", 0) if response is not None else 0
-    _samples.append((name, round(response_time, 2), exception is None, status))
+    _samples.append((name, round(response_time, 2), exception is None, status, round(time.time(), 3)))
     _sent[0] += 1
     if MAX_REQUESTS and _sent[0] == MAX_REQUESTS and _runner[0] is not None:
         _runner[0].quit()

@@ -70,3 +70,20 @@ def test_the_menu_is_in_the_readers_language(client, auth):
     welsh = _menu(client.get("/").get_data(as_text=True))
     assert english != welsh
     assert "Residents" in english and "Preswylwyr" in welsh
+
+
+def test_the_sign_in_pages_menu_is_what_flask_appbuilder_would_show(app, client):
+    """A visitor's menu comes from the public role in one read, not one query per item."""
+    shown = _menu(client.get("/login/").get_data(as_text=True))
+    with app.test_request_context("/login/"):
+        app.preprocess_request()
+        expected = " ".join(render_template("appbuilder/_navbar_menu_full.html",
+                                            menu=current_app.appbuilder.menu).split())
+    assert shown == expected
+
+
+def test_the_sign_in_page_reads_the_menus_permissions_once(app, client, sql):
+    client.get("/login/")
+    with sql() as seen:
+        assert client.get("/login/").status_code == 200
+    assert len(seen) <= 5, seen  # not one or two per menu item (about 60 items)
