@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, not_, select, union_all
 from sqlalchemy.orm import defer, selectinload
 
 from app.assessments.models import AssessmentRecord, AssessmentSchedule, RecordStatus
@@ -105,18 +105,31 @@ def due_lines(resident, now: dt.datetime | None = None) -> list[DueLine]:
 
 
 def _records_that_count(resident_ids):
-    """The ids of the records the due rule reads, for these residents: per form, the latest complete
-    submitted or signed one, and every draft and incomplete one (not a year of history per resident)."""
+    """The ids of the records the due rule reads, for these residents: per scheduled form, the latest
+    complete submitted or signed one (one probe of the index on resident, form and time each), and
+    every draft and incomplete one (not a year of history per resident)."""
+    from app.residents.models import Resident
+
+    ids = sorted(resident_ids)
     complete = and_(AssessmentRecord.status.in_(sorted(DONE)), AssessmentRecord.submission_id.is_not(None),
                     AssessmentRecord.taken_at.is_not(None))
-    ranked = select(
-        AssessmentRecord.id, complete.label("complete"),
-        func.row_number().over(
-            partition_by=(AssessmentRecord.resident_id, AssessmentRecord.form_key, complete),
-            order_by=(AssessmentRecord.taken_at.desc().nulls_first(), AssessmentRecord.id.desc()),
-        ).label("rank"),
-    ).where(AssessmentRecord.resident_id.in_(resident_ids)).subquery()
-    return select(ranked.c.id).where(or_(ranked.c.rank == 1, ranked.c.complete.is_(False)))
+    newest = (select(AssessmentRecord.id)
+              .where(AssessmentRecord.resident_id == Resident.id,
+                     AssessmentRecord.form_key == AssessmentSchedule.form_key, complete)
+              .order_by(AssessmentRecord.taken_at.desc(), AssessmentRecord.id.desc()).limit(1)
+              .correlate(Resident, AssessmentSchedule).scalar_subquery())
+    latest = (select(newest.label("id")).select_from(Resident)
+              .join(AssessmentSchedule, AssessmentSchedule.home_id == Resident.home_id)
+              .where(Resident.id.in_(ids)))
+    others = select(AssessmentRecord.id).where(AssessmentRecord.resident_id.in_(ids), not_(complete))
+    return union_all(latest, others)
+
+
+# What the due rule (`_lines`, `is_incomplete`) and the due pages (band, total, time, links) read of a record.
+RECORD_FIELDS = (AssessmentRecord.id, AssessmentRecord.resident_id, AssessmentRecord.home_id, AssessmentRecord.form_key,
+                 AssessmentRecord.version, AssessmentRecord.status, AssessmentRecord.taken_at,
+                 AssessmentRecord.next_due_at, AssessmentRecord.submission_id, AssessmentRecord.submitted_at,
+                 AssessmentRecord.total, AssessmentRecord.band, AssessmentRecord.band_label)
 
 
 def due_table(home_ids, now: dt.datetime | None = None, title: Callable[[str], str] | None = None,
@@ -137,9 +150,10 @@ def due_table(home_ids, now: dt.datetime | None = None, title: Callable[[str], s
     ).all() if schedules else []
     by_resident: dict[int, list[AssessmentRecord]] = {}
     if residents:
-        for record in db.session.scalars(
-            select(AssessmentRecord).where(AssessmentRecord.id.in_(_records_that_count([r.id for r in residents])))
-            .options(defer(AssessmentRecord.answers), defer(AssessmentRecord.band_response))
+        # plain rows with what the rule and the page read (a group's thousands of records as ORM
+        # objects cost more than the rest of the page)
+        for record in db.session.execute(
+            select(*RECORD_FIELDS).where(AssessmentRecord.id.in_(_records_that_count([r.id for r in residents])))
             .order_by(AssessmentRecord.taken_at.desc().nulls_first(), AssessmentRecord.id.desc())
         ):
             by_resident.setdefault(record.resident_id, []).append(record)

@@ -14,7 +14,7 @@ import enum
 
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import mapped_column, relationship
 
 from app import labels
@@ -66,7 +66,11 @@ class AssessmentRecord(HomeOwnedMixin, Model):
     """One assessment of one resident: a draft, or a submission in the form store, then signed."""
 
     __tablename__ = "assessment_record"
-    __table_args__ = (UniqueConstraint("token", name="uq_assessment_record_token"),)
+    __table_args__ = (
+        UniqueConstraint("token", name="uq_assessment_record_token"),
+        # the due rule's read: a resident's latest record of a form, one index probe each
+        Index("ix_assessment_record_resident_form_time", "resident_id", "form_key", "taken_at"),
+    )
 
     id = mapped_column(Integer, primary_key=True)
     resident_id = mapped_column(ForeignKey("resident.id", ondelete="RESTRICT"), nullable=False, index=True)
