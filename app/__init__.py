@@ -47,10 +47,11 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
 
     with app.app_context():
         _import_models()
-        from app.crud import fast_related_fields, scope_filters_per_request
+        from app.crud import fast_related_fields, fast_rison_validation, scope_filters_per_request
 
         scope_filters_per_request()  # list search filters belong to the request, not the shared view
         fast_related_fields()  # drop-downs of related rows: one interface each, no decryption
+        fast_rison_validation()  # REST arguments: each JSON schema checked once, not on every call
         from app import ukdates
 
         ukdates.install()  # generated forms take and show dates the British way
