@@ -269,6 +269,9 @@ class AssessmentPagesView(BaseView):
         # reviews, soonest first (a group-wide user's twenty homes are thousands of lines); the counts
         # are of everything, and the page says what is left out and how to see it.
         shown, lines_left = due_rules.first_lines(groups, DUE_PAGE_LINES)
+        from app.residents.services import attach_residents
+
+        attach_residents([*tasks[:DUE_PAGE_ROWS], *(reviews or [])[:DUE_PAGE_ROWS]])
         return self.render_template(
             "assessments/due.html", groups=shown, by=by, units=units, unit_id=unit_id,
             tasks=tasks[:DUE_PAGE_ROWS], tasks_left=max(0, len(tasks) - DUE_PAGE_ROWS), lines_left=lines_left,

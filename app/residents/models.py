@@ -153,6 +153,12 @@ class VoidableMixin:
         return self.voided_at is not None
 
 
+def full_name(first: str | None, last: str | None, preferred: str | None) -> str:
+    """A resident's name as every page shows it: "Margaret Jones (Peggy)"."""
+    shown = f" ({preferred})" if preferred else ""
+    return f"{first or ''} {last or ''}{shown}".strip()
+
+
 class Resident(HomeOwnedMixin, VoidableMixin, Model):
     __tablename__ = "resident"
 
@@ -188,8 +194,7 @@ class Resident(HomeOwnedMixin, VoidableMixin, Model):
 
     @property
     def full_name(self) -> str:
-        preferred = f" ({self.preferred_name})" if self.preferred_name else ""
-        return f"{self.first_name or ''} {self.last_name or ''}{preferred}".strip()
+        return full_name(self.first_name, self.last_name, self.preferred_name)
 
     @property
     def nhs_number_display(self) -> str:

@@ -356,3 +356,25 @@ def search_residents(text: str, limit: int = 25) -> list[Resident]:
     ]
     query = base.where(or_(Resident.id.in_(in_room), *([and_(*name_match)] if name_match else [])))
     return list(db.session.scalars(query.order_by(Resident.last_name, Resident.first_name).limit(limit)))
+
+
+
+
+def attach_residents(rows, attribute: str = "resident") -> None:
+    """Give each row (tasks, care plan reviews: anything with `resident_id`) its resident, read for all
+    of them in one query without their encrypted columns (a list shows only names), so the page does
+    not read them one by one."""
+    from sqlalchemy.orm import defer
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from app.crypto import encrypted_attributes
+
+    rows = [row for row in rows if row.resident_id is not None]
+    ids = sorted({row.resident_id for row in rows})
+    if not ids:
+        return
+    found = {r.id: r for r in db.session.scalars(
+        select(Resident).where(Resident.id.in_(ids)).options(*(defer(a) for a in encrypted_attributes(Resident))))}
+    for row in rows:
+        if row.resident_id in found:
+            set_committed_value(row, attribute, found[row.resident_id])

@@ -101,6 +101,9 @@ def overdue_panel() -> dict:
     if _may_read("Care plans"):
         reviews = [plan for plan in due_reviews(_home_ids()) if review_state(plan) == "overdue"]
         reviews.sort(key=lambda plan: plan.next_review_on)
+    from app.residents.services import attach_residents
+
+    attach_residents(reviews[:WORST])
     return {"assessments": len(lines), "worst": lines[:WORST], "reviews": len(reviews),
             "worst_reviews": reviews[:WORST]}
 
@@ -126,6 +129,9 @@ def shift_panel() -> dict:
         reviews = [plan for plan in due_reviews(_home_ids(), within_days=0)
                    if review_state(plan) in ("due", "overdue")]
     tasks = [task for task in open_tasks(_home_ids(), within_days=0)] if _may_read("Tasks") else []
+    from app.residents.services import attach_residents
+
+    attach_residents([*reviews[:10], *tasks[:10]])
     return {"assessments": lines[:15], "assessments_count": len(lines), "reviews": reviews[:10],
             "reviews_count": len(reviews), "tasks": tasks[:10], "tasks_count": len(tasks)}
 

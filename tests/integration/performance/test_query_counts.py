@@ -225,3 +225,28 @@ def test_the_permission_set_answers_as_flask_appbuilder_does_for_every_role(app,
             stock = {m.view_menu.name for m in SecurityManager.find_roles_permission_view_menus(
                 sm, "menu_access", [role.id])}
             assert menus == stock, role.name
+
+
+def test_the_due_list_reads_the_same_whatever_the_number_of_tasks_and_residents(client, auth, world, sql):
+    """Each task names its resident: they are read together, not one query per task."""
+    import datetime as dt
+
+    from app.assessments.models import Task
+    from app.audit import acting_as
+    from tests.factories import make_resident
+
+    auth.login("manager")
+    url = "/assessments/due/"
+    client.get(url)
+    with sql() as before:
+        assert client.get(url).status_code == 200
+    with acting_as(None, "test"):
+        for n in range(6):
+            resident = make_resident(world.home_a, f"Extra{n}", "Taskson")
+            db.session.add(Task(home_id=world.home_a.id, resident_id=resident.id, title=f"Weigh Extra{n}",
+                                due_on=dt.date.today(), assigned_role="Nurse"))
+        db.session.commit()
+    with sql() as after:
+        page = client.get(url)
+    assert page.status_code == 200 and "Extra5 Taskson" in page.get_data(as_text=True)
+    assert len(after) <= len(before) + 1, (len(before), len(after))
