@@ -65,6 +65,33 @@ def role_permissions(sm, role_ids) -> frozenset[tuple[str, str]] | None:
     return pairs
 
 
+def public_permissions(sm) -> frozenset[tuple[str, str]] | None:
+    """The (permission, resource) pairs of the public role (what anyone may do without signing in),
+    read once per request in one query (Flask-AppBuilder reads the role, then its permissions, before
+    every REST call); None outside a request."""
+    memo = request_memo()
+    if memo is None:
+        return None
+    key = ("role_permissions", "public")
+    pairs = memo.get(key)
+    if pairs is None:
+        pv, perm, view, role = sm.permissionview_model, sm.permission_model, sm.viewmenu_model, sm.role_model
+        from flask_appbuilder.security.sqla.models import assoc_permissionview_role as link
+
+        query = (
+            select(perm.name, view.name)
+            .select_from(pv)
+            .join(link, link.c.permission_view_id == pv.id)
+            .join(role, role.id == link.c.role_id)
+            .join(perm, perm.id == pv.permission_id)
+            .join(view, view.id == pv.view_menu_id)
+            .where(role.name == sm.auth_role_public)
+            .distinct()
+        )
+        pairs = memo[key] = frozenset(tuple(row) for row in sm.session.execute(query))
+    return pairs
+
+
 def permission_view_menus(pairs, permission_name: str) -> list:
     """Stand-ins for the PermissionView rows FAB's menu check reads (`.view_menu.name`)."""
     return [

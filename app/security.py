@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired
 
 from app import permissions
 from app.i18n import role_label
-from app.request_cache import permission_view_menus, role_permissions
+from app.request_cache import permission_view_menus, public_permissions, role_permissions
 
 log = logging.getLogger(__name__)
 
@@ -258,6 +258,12 @@ class CareSecurityManager(SecurityManager):
         pairs = role_permissions(self, role_ids)
         if pairs is None:
             return super().exist_permission_on_roles(view_name, permission_name, role_ids)
+        return (permission_name, view_name) in pairs
+
+    def is_item_public(self, permission_name, view_name) -> bool:
+        pairs = public_permissions(self)
+        if pairs is None:
+            return super().is_item_public(permission_name, view_name)
         return (permission_name, view_name) in pairs
 
     def find_roles_permission_view_menus(self, permission_name, role_ids):

@@ -41,14 +41,15 @@ resident = int(sys.argv[2])
 out = {}
 for name, url, headers in [("stock list", "/stockresidentview/list/", {}),
                            ("stock show", f"/stockresidentview/show/{resident}", {}),
-                           ("stock REST list", "/api/v1/stockresident/?q=(page_size:25)", bearer)]:
+                           ("stock REST list", "/api/v1/stockresident/?q=(page_size:25)", bearer),
+                           ("stock REST show", f"/api/v1/stockresident/{resident}", bearer)]:
     client.get(url, headers=headers)
     walls = []
     for _ in range(int(sys.argv[1])):
         started = time.perf_counter()
         status = client.get(url, headers=headers).status_code
         walls.append((time.perf_counter() - started) * 1000)
-    out[name] = {"status": status, "wall_ms": statistics.median(walls)}
+    out[name] = {"status": status, "wall_ms": statistics.median(walls), "best_ms": min(walls)}
 print(json.dumps(out))
 """
 
@@ -139,19 +140,26 @@ def main() -> None:
             sql_ms.append(sum(t for _, t in statements) * 1000)
         repeated = collections.Counter(re.sub(r"\s+", " ", s)[:70] for s, _ in statements).most_common(1)
         top = f"{repeated[0][1]}x {repeated[0][0]}" if repeated else ""
-        rows.append((name, status, statistics.median(walls), statistics.median(counts), statistics.median(sql_ms), top))
+        rows.append((name, status, statistics.median(walls), min(walls), statistics.median(counts),
+                     statistics.median(sql_ms), top))
     again = stock_figures(args.database, args.repeat, resident)
     for name, figures in stock.items():
         figures["wall_ms"] = min(figures["wall_ms"], again[name]["wall_ms"])
+        figures["best_ms"] = min(figures["best_ms"], again[name]["best_ms"])
     base = stock["stock list"]["wall_ms"]
-    print(f"user {args.user}, home {home}, resident {resident}; median of {args.repeat}; "
-          f"'x stock' = wall time / the stock FAB list's ({base:.1f} ms)\n")
-    print(f"{'request':20} {'status':>6} {'wall ms':>8} {'x stock':>7} {'SQL':>4} {'SQL ms':>7}  "
-          "most repeated statement")
+    best = stock["stock list"]["best_ms"]
+    # On a shared virtual machine the fastest of the repeats is the steadiest figure of what a request
+    # costs (others add what the neighbours took); both are shown, each against the stock list's.
+    print(f"user {args.user}, home {home}, resident {resident}; {args.repeat} repeats; median and best wall "
+          f"time, each also as a multiple of the stock FAB list's ({base:.1f} / {best:.1f} ms)\n")
+    print(f"{'request':20} {'status':>6} {'median':>7} {'x stock':>7} {'best':>6} {'x stock':>7} {'SQL':>4} "
+          f"{'SQL ms':>7}  most repeated statement")
     for name, figures in stock.items():
-        print(f"{name:20} {figures['status']:>6} {figures['wall_ms']:>8.1f} {figures['wall_ms'] / base:>7.2f}")
-    for name, status, wall, count, sql_time, top in rows:
-        print(f"{name:20} {status:>6} {wall:>8.1f} {wall / base:>7.2f} {count:>4.0f} {sql_time:>7.1f}  {top}")
+        print(f"{name:20} {figures['status']:>6} {figures['wall_ms']:>7.1f} {figures['wall_ms'] / base:>7.2f} "
+              f"{figures['best_ms']:>6.1f} {figures['best_ms'] / best:>7.2f}")
+    for name, status, wall, fastest, count, sql_time, top in rows:
+        print(f"{name:20} {status:>6} {wall:>7.1f} {wall / base:>7.2f} {fastest:>6.1f} {fastest / best:>7.2f} "
+              f"{count:>4.0f} {sql_time:>7.1f}  {top}")
     print()
     for name in list(urls)[:5]:
         url, headers = urls[name]

@@ -225,6 +225,22 @@ def test_the_permission_set_answers_as_flask_appbuilder_does_for_every_role(app,
             stock = {m.view_menu.name for m in SecurityManager.find_roles_permission_view_menus(
                 sm, "menu_access", [role.id])}
             assert menus == stock, role.name
+        for permission, resource in pairs:  # the public role (sign-in page, every REST call's first check)
+            assert sm.is_item_public(permission, resource) == SecurityManager.is_item_public(
+                sm, permission, resource), (permission, resource)
+    public = db_session.scalars(select(Role).where(Role.name == sm.auth_role_public)).one()
+    given = sm.find_permission_view_menu("can_read", "Residents")
+    public.permissions.append(given)
+    db_session.commit()
+    try:
+        with app.test_request_context("/"):
+            assert sm.is_item_public("can_read", "Residents")
+            assert not sm.is_item_public("can_write", "Residents")
+    finally:
+        public.permissions.remove(given)
+        db_session.commit()
+    with app.test_request_context("/"):
+        assert not sm.is_item_public("can_read", "Residents")
 
 
 def test_the_due_list_reads_the_same_whatever_the_number_of_tasks_and_residents(client, auth, world, sql):
