@@ -238,6 +238,21 @@ def unread_count(user_id: int) -> int:
     return int(db.session.scalar(query) or 0)
 
 
+def bell(user_id: int, limit: int) -> tuple[int, list[NotificationOutbox]]:
+    """The navigation bar's bell in one query: how many are unread, and the latest few (the unread
+    are among the person's in-app notifications, so none at all means none unread)."""
+    unread = select(func.count()).select_from(NotificationOutbox).where(
+        NotificationOutbox.user_id == user_id,
+        NotificationOutbox.channel == Channel.in_app.value,
+        NotificationOutbox.read_at.is_(None),
+        in_homes_of(user_id, NotificationOutbox.home_id),
+    ).scalar_subquery()
+    rows = db.session.execute(
+        _inbox(user_id).add_columns(unread.label("unread"))
+        .order_by(NotificationOutbox.created_at.desc(), NotificationOutbox.id.desc()).limit(limit)).all()
+    return (int(rows[0][1] or 0) if rows else 0), [row[0] for row in rows]
+
+
 def inbox(user_id: int, limit: int = 50) -> list[NotificationOutbox]:
     query = _inbox(user_id).order_by(NotificationOutbox.created_at.desc(), NotificationOutbox.id.desc())
     return list(db.session.scalars(query.limit(limit)))

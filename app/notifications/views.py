@@ -73,10 +73,8 @@ def bell_context() -> dict:
     sm = current_app.appbuilder.sm
     if not sm.has_access("can_read", RESOURCE):
         return {}
-    return {"notification_bell": {
-        "unread": services.unread_count(user.id),
-        "recent": services.inbox(user.id, limit=BELL_ITEMS),
-    }}
+    unread, recent = services.bell(user.id, BELL_ITEMS)
+    return {"notification_bell": {"unread": unread, "recent": recent}}
 
 
 def register(appbuilder) -> None:

@@ -34,9 +34,28 @@ def test_bell_shows_unread_count_and_the_list_marks_them_read(inline, auth, clie
     first = inbox(nurse.id)[-1]
     client.post(f"/notifications/read/{first.id}")
     assert unread_count(nurse.id) == 1
+    assert 'class="badge">1<' in client.get("/").get_data(as_text=True)
     client.post("/notifications/read-all")
     assert unread_count(nurse.id) == 0
     assert 'class="badge"' not in client.get("/").get_data(as_text=True)
+
+
+def test_the_bell_counts_every_unread_one_and_lists_the_latest(inline, auth, client, world):
+    """The bell reads its count and its latest few in one query: more unread than it lists still
+    shows the whole count, and one read is one fewer."""
+    from app.notifications.views import BELL_ITEMS
+
+    nurse = user("nurse")
+    rows = [row for n in range(BELL_ITEMS + 3)
+            for row in notify([nurse.id], "job_finished", f"Ready: report {n}", home_id=world.home_a.id)]
+    db.session.commit()
+    auth.login("nurse")
+    home = client.get("/").get_data(as_text=True)
+    assert f'class="badge">{BELL_ITEMS + 3}<' in home
+    assert f"Ready: report {BELL_ITEMS + 2}" in home and "Ready: report 0<" not in home
+    client.post(f"/notifications/read/{rows[-1].id}")
+    home = client.get("/").get_data(as_text=True)
+    assert f'class="badge">{BELL_ITEMS + 2}<' in home and f"Ready: report {BELL_ITEMS + 2}" in home
 
 
 def test_nobody_reads_or_marks_someone_elses_notifications(inline, auth, client, world):
