@@ -85,6 +85,7 @@ def _kept() -> dict:
 def profile_context(resident: Resident, kept: dict | None = None) -> dict:
     sm = current_app.appbuilder.sm
     shown = sections()  # each section follows its own resource's read permission
+    can_change_stays = sm.has_access("can_write", "Stays")
     return dict(
         resident=resident,
         stay=resident.current_stay,
@@ -93,8 +94,8 @@ def profile_context(resident: Resident, kept: dict | None = None) -> dict:
         contacts=[c for c in resident.contacts if c.voided_at is None] if shown["contacts"] else [],
         legal=[r for r in resident.legal_records if r.voided_at is None] if shown["legal"] else [],
         stays=sorted(resident.stays, key=lambda s: s.admitted_at, reverse=True),
-        beds=free_beds(resident.home_id),
-        can_change_stays=sm.has_access("can_write", "Stays"),
+        beds=free_beds(resident.home_id) if can_change_stays else [],  # offered only to who may admit or move
+        can_change_stays=can_change_stays,
         can_edit=sm.has_access("can_write", "Residents"),
         stay_types=list(StayType),
         destinations=[d for d in DischargeDestination if d != DischargeDestination.death],
