@@ -49,10 +49,11 @@ def _get_or_404(model, pk: int):
 
 def _resident_or_404(pk: int, *, with_stays: bool = False) -> Resident:
     """The resident (404 if not found, out of the user's homes, or voided); `with_stays` reads their
-    stays with bed, room and unit, bed moves and hospital leave up front, as the profile shows them."""
+    stays with bed, room and unit, bed moves and hospital leave up front (one query after the
+    resident's), as the profile shows them."""
     options = [selectinload(Resident.stays).options(
         joinedload(Stay.bed).joinedload(Bed.room).joinedload(Room.unit),
-        selectinload(Stay.bed_periods).joinedload(StayBed.bed), selectinload(Stay.absences))] if with_stays else []
+        joinedload(Stay.bed_periods).joinedload(StayBed.bed), joinedload(Stay.absences))] if with_stays else []
     resident = db.session.get(Resident, pk, options=options) if valid_int_id(pk) else None
     if resident is None or resident.voided_at is not None:
         abort(404)
