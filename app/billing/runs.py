@@ -518,9 +518,16 @@ def create_credit_note(invoice_id: int, line_ids: list[int] | None = None, reaso
                        by_user=None, on=None) -> Invoice:
     """A credit note reversing the chosen lines of an issued invoice exactly (all lines when none are
     chosen); issued at once, with the next number."""
+    from app.billing.payments import lock_payer
+
     errors = Errors()
     invoice = get(Invoice, invoice_id, "invoice")
     issued_on = a_date(on, "issued_on", errors, required=False) or today_in_london()
+    # The payer's lock, as recording and allocating money take it: two people crediting one invoice
+    # at once (or crediting it while money is set against it) go one after the other, and the second
+    # reads what the first credited.
+    lock_payer(invoice.payer_id)
+    invoice = _fresh(invoice.id)
     if invoice.type != InvoiceType.invoice or invoice.status != InvoiceStatus.issued:
         errors.add("invoice_id", _l("Only an issued invoice can be credited."))
     errors.raise_if_any()

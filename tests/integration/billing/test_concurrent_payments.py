@@ -72,3 +72,23 @@ def test_one_bank_line_confirmed_twice_at_once_is_one_payment(app, world, owing)
     left = payments.outstanding_by_invoice([me.id])[invoice.id]
     assert left == invoice.total - Decimal("500.00")
     assert db.session.scalar(unscoped(select(Invoice.total).where(Invoice.id == invoice.id))) == invoice.total
+
+
+@pytest.mark.postgres
+@on_postgres
+def test_one_invoice_credited_twice_at_once_is_credited_once(app, world, owing):
+    """Two people crediting the same invoice at the same moment: one credit note, the other refused
+    as already credited (both read what was credited so far under the payer's lock)."""
+    from app.billing import runs
+
+    me, invoice = owing
+    invoice_id, total = invoice.id, invoice.total
+    outcomes = at_once(app, [lambda: runs.create_credit_note(invoice_id, None, "Charged in error") for _ in range(3)])
+    assert_no_crash(outcomes)
+    assert sum(o.ok for o in outcomes) == 1
+    assert all(o.ok or "line_ids" in o.messages for o in outcomes), [o.messages for o in outcomes]
+    db.session.expire_all()
+    credited = db.session.scalar(unscoped(select(func.sum(Invoice.total)).where(
+        Invoice.credits_invoice_id == invoice_id)))
+    assert credited == -total
+
