@@ -41,38 +41,12 @@ def forget(prefix: str) -> None:
 # Permissions of roles
 
 
-def role_permissions(sm, role_ids) -> frozenset[tuple[str, str]] | None:
-    """The (permission, resource) pairs these roles give, read once per request (None outside one)."""
+def _pairs(sm, key, which) -> frozenset[tuple[str, str]] | None:
+    """The (permission, resource) pairs of the roles `which(role_table, link_table)` selects, read once
+    per request under `key` (None outside a request)."""
     memo = request_memo()
     if memo is None:
         return None
-    key = ("role_permissions", frozenset(role_ids))
-    pairs = memo.get(key)
-    if pairs is None:
-        pv, perm, view = sm.permissionview_model, sm.permission_model, sm.viewmenu_model
-        from flask_appbuilder.security.sqla.models import assoc_permissionview_role as link
-
-        query = (
-            select(perm.name, view.name)
-            .select_from(pv)
-            .join(link, link.c.permission_view_id == pv.id)
-            .join(perm, perm.id == pv.permission_id)
-            .join(view, view.id == pv.view_menu_id)
-            .where(link.c.role_id.in_(sorted(key[1])))
-            .distinct()
-        )
-        pairs = memo[key] = frozenset(tuple(row) for row in sm.session.execute(query))
-    return pairs
-
-
-def public_permissions(sm) -> frozenset[tuple[str, str]] | None:
-    """The (permission, resource) pairs of the public role (what anyone may do without signing in),
-    read once per request in one query (Flask-AppBuilder reads the role, then its permissions, before
-    every REST call); None outside a request."""
-    memo = request_memo()
-    if memo is None:
-        return None
-    key = ("role_permissions", "public")
     pairs = memo.get(key)
     if pairs is None:
         pv, perm, view, role = sm.permissionview_model, sm.permission_model, sm.viewmenu_model, sm.role_model
@@ -85,11 +59,24 @@ def public_permissions(sm) -> frozenset[tuple[str, str]] | None:
             .join(role, role.id == link.c.role_id)
             .join(perm, perm.id == pv.permission_id)
             .join(view, view.id == pv.view_menu_id)
-            .where(role.name == sm.auth_role_public)
+            .where(which(role, link))
             .distinct()
         )
         pairs = memo[key] = frozenset(tuple(row) for row in sm.session.execute(query))
     return pairs
+
+
+def role_permissions(sm, role_ids) -> frozenset[tuple[str, str]] | None:
+    """The (permission, resource) pairs these roles give, read once per request (None outside one)."""
+    ids = frozenset(role_ids)
+    return _pairs(sm, ("role_permissions", ids), lambda _role, link: link.c.role_id.in_(sorted(ids)))
+
+
+def public_permissions(sm) -> frozenset[tuple[str, str]] | None:
+    """The (permission, resource) pairs of the public role (what anyone may do without signing in),
+    read once per request in one query (Flask-AppBuilder reads the role, then its permissions, before
+    every REST call); None outside a request."""
+    return _pairs(sm, ("role_permissions", "public"), lambda role, _link: role.name == sm.auth_role_public)
 
 
 def permission_view_menus(pairs, permission_name: str) -> list:

@@ -14,10 +14,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import jobs
-from app.documents.jobs import _user, asker_locale, display_name, in_language, printable_resident, secure_name
+from app.documents.jobs import asker_locale, print_one, printable_resident, resident_slug
 from app.extensions import db
 from app.guards import valid_int_id
-from app.jobs import JobError, set_progress, store_result
+from app.jobs import JobError
 from app.tenancy import acting_user
 
 SBARD_PDF = "SBARD summary"
@@ -128,14 +128,9 @@ def render_sbard_pdf(resident_id: int, user_id: int, locale: str | None = None) 
     """A resident's SBARD escalation summary as an A4 PDF, kept as the job's result."""
     from reports.sbard import sbard_pdf
 
-    with in_language(locale):
-        user = _user(user_id)
-        resident = printable_resident(resident_id, user)
-        document = build_sbard(resident)
-        set_progress(50)
-        pdf = sbard_pdf(document, printed_by=display_name(user), printed_at=dt.datetime.now(dt.UTC))
-        slug = secure_name(f"{resident.last_name}-{resident.first_name}")
-        return store_result(pdf, f"sbard-{slug}-{dt.datetime.now(dt.UTC):%Y-%m-%d-%H%M}.pdf")
+    return print_one(user_id, locale, lambda user: printable_resident(resident_id, user), build_sbard, sbard_pdf,
+                     lambda resident, _document:
+                     f"sbard-{resident_slug(resident)}-{dt.datetime.now(dt.UTC):%Y-%m-%d-%H%M}.pdf")
 
 
 def request_sbard_pdf(resident_id, user):

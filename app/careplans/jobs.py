@@ -11,7 +11,16 @@ from sqlalchemy import select
 
 from app import jobs
 from app.careplans.models import CarePlan, PlanStatus
-from app.documents.jobs import _user, asker_locale, display_name, in_language, secure_name, sort_key
+from app.documents.jobs import (
+    _user,
+    asker_locale,
+    display_name,
+    in_language,
+    print_one,
+    resident_slug,
+    secure_name,
+    sort_key,
+)
 from app.extensions import db
 from app.jobs import JobError, set_progress, store_result
 from app.notifications.jobs import Reminder, reminder_source
@@ -129,14 +138,9 @@ def render_care_plan_pdf(care_plan_id: int, user_id: int, locale: str | None = N
     """One resident's care plan (its current version) as an A4 PDF, kept as the job's result."""
     from reports.care_plan import care_plan_pdf
 
-    with in_language(locale):
-        user = _user(user_id)
-        plan = printable_plan(care_plan_id, user)
-        document = build_document(plan)
-        set_progress(50)
-        pdf = care_plan_pdf(document, printed_by=display_name(user), printed_at=dt.datetime.now(dt.UTC))
-        slug = secure_name(f"{plan.resident.last_name}-{plan.resident.first_name}")
-        return store_result(pdf, f"care-plan-{slug}-v{document.version_no}-{dt.date.today().isoformat()}.pdf")
+    return print_one(user_id, locale, lambda user: printable_plan(care_plan_id, user), build_document, care_plan_pdf,
+                     lambda plan, document: f"care-plan-{resident_slug(plan.resident)}-v{document.version_no}-"
+                                            f"{dt.date.today().isoformat()}.pdf")
 
 
 def render_home_care_plans(home_id: int, user_id: int, locale: str | None = None) -> str:

@@ -233,18 +233,30 @@ def build_transfer_summary(resident):
     )
 
 
+def print_one(user_id: int, locale: str | None, read, build, render, filename) -> str:
+    """The shape of a job printing one thing: in the asker's language, `read(user)` what is printed
+    (as the asker may see it), `build` the document, `render` it with who printed it and when, and
+    keep the PDF as the job's result under `filename(what, document)`."""
+    with in_language(locale):
+        user = _user(user_id)
+        subject = read(user)
+        document = build(subject)
+        set_progress(50)
+        pdf = render(document, printed_by=display_name(user), printed_at=dt.datetime.now(dt.UTC))
+        return store_result(pdf, filename(subject, document))
+
+
+def resident_slug(resident) -> str:
+    return secure_name(f"{resident.last_name}-{resident.first_name}")
+
+
 def render_transfer_summary_pdf(resident_id: int, user_id: int, locale: str | None = None) -> str:
     """The one-page hospital transfer summary of a resident, kept as the job's result."""
     from reports.transfer_summary import transfer_summary_pdf
 
-    with in_language(locale):
-        user = _user(user_id)
-        resident = printable_resident(resident_id, user)
-        summary = build_transfer_summary(resident)
-        set_progress(50)
-        pdf = transfer_summary_pdf(summary, printed_by=display_name(user), printed_at=dt.datetime.now(dt.UTC))
-        slug = secure_name(f"{resident.last_name}-{resident.first_name}")
-        return store_result(pdf, f"transfer-summary-{slug}-{dt.date.today().isoformat()}.pdf")
+    return print_one(user_id, locale, lambda user: printable_resident(resident_id, user), build_transfer_summary,
+                     transfer_summary_pdf, lambda resident, _summary:
+                     f"transfer-summary-{resident_slug(resident)}-{dt.date.today().isoformat()}.pdf")
 
 
 def secure_name(value: str) -> str:
